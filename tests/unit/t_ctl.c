@@ -1,0 +1,109 @@
+/* t_ctl.c - unit tests for the control file reader (src/lib/ctl.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/t_ctl.XXXXXX";
+
+static const char *
+put(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_line(void)
+{
+	static const struct {
+		const char *name, *text, *want;
+	} cases[] = {
+		{ "plain", "host.example\n", "host.example" },
+		{ "no newline", "host.example", "host.example" },
+		{ "trailing blanks", "host.example \t\r\nsecond\n",
+		    "host.example" },
+		{ "empty file", "", "" },
+		{ "leading kept", "  x\n", "  x" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		is_num(ctl_read_line(&sb, put("f", cases[i].text)), CTL_OK,
+		    cases[i].name);
+		is_str(sb.data, cases[i].want, cases[i].name);
+	}
+	is_num(ctl_read_line(&sb, "/nonexistent/control/me"), CTL_MISSING,
+	    "missing file");
+	is_num(ctl_read_line(&sb, dir), CTL_ERROR, "a directory is an error");
+	strbuf_free(&sb);
+}
+
+static void
+test_lines(void)
+{
+	struct strlist sl = STRLIST_INIT;
+
+	is_num(ctl_read_lines(&sl, put("l", "a.example\n\n# comment\n"
+						 "b.example  \n\t\nc")),
+	    CTL_OK, "read list");
+	is_num((long long)sl.len, 3, "three entries");
+	is_str(sl.items[0], "a.example", "first");
+	is_str(sl.items[1], "b.example", "blanks stripped");
+	is_str(sl.items[2], "c", "last line without newline");
+	strlist_free(&sl);
+}
+
+static void
+test_ulong(void)
+{
+	static const struct {
+		const char *text;
+		int want;
+		unsigned long value;
+	} cases[] = {
+		{ "10\n", CTL_OK, 10 },
+		{ "  20  \n", CTL_OK, 20 },
+		{ "0\n", CTL_ERROR, 0 },	/* below min */
+		{ "100001\n", CTL_ERROR, 0 },	/* above max */
+		{ "12abc\n", CTL_ERROR, 0 },
+		{ "\n", CTL_ERROR, 0 },
+		{ "99999999999999999999999\n", CTL_ERROR, 0 },
+	};
+	unsigned long n;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		n = 0;
+		is_num(ctl_read_ulong(&n, put("n", cases[i].text), 1, 100000),
+		    cases[i].want, cases[i].text);
+		if (cases[i].want == CTL_OK)
+			is_num((long long)n, (long long)cases[i].value,
+			    "value");
+	}
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	test_line();
+	test_lines();
+	test_ulong();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 2;
+	return done_testing();
+}
