@@ -87,6 +87,10 @@ def run_e2e(pattern, counts):
     result = runner.run(suite)
     try:
         import harness
+        reports = harness.sanitizer_reports()
+        for r in reports:
+            print("  FAIL sanitizer report from a child process:\n" + r)
+        counts["failed"] += len(reports)
         harness.cleanup_all()
     except ImportError:
         pass

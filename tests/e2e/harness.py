@@ -45,6 +45,31 @@ def wait_for(pred, timeout=20.0, interval=0.02, what="condition"):
         time.sleep(interval)
 
 
+# In a sanitizer run every program writes its ASan/UBSan report to a file in
+# SAN_DIR (world-writable: the programs run as several users); tests/run.py
+# counts each report as a failure, so an error in a child process that a
+# test would not otherwise notice still fails the run.
+SAN_DIR = None
+if os.environ.get("SAN") == "1":
+    SAN_DIR = tempfile.mkdtemp(prefix="qmtest-san-")
+    os.chmod(SAN_DIR, 0o1777)
+    os.environ["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:"
+                                  "log_path=%s/asan" % SAN_DIR)
+    os.environ["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:"
+                                   "log_path=%s/ubsan" % SAN_DIR)
+
+
+def sanitizer_reports():
+    """Returns the text of every sanitizer report written so far."""
+    if SAN_DIR is None:
+        return []
+    out = []
+    for p in sorted(glob.glob(os.path.join(SAN_DIR, "*"))):
+        with open(p, errors="replace") as f:
+            out.append("%s:\n%s" % (p, f.read()[-3000:]))
+    return out
+
+
 def make_flags():
     flags = []
     if os.environ.get("SAN") == "1":
@@ -324,6 +349,8 @@ def _group_alive(pgid):
 
 
 def cleanup_all():
+    if SAN_DIR is not None:
+        shutil.rmtree(SAN_DIR, ignore_errors=True)
     for inst in _instances:
         inst.cleanup()
     _instances.clear()
