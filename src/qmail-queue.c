@@ -1,0 +1,401 @@
+/*
+ * qmail-queue - puts one message into the queue, with qmail's interface.
+ *
+ * The message comes on fd 0 and the envelope on fd 1 ("F<sender>\0", then
+ * "T<rcpt>\0" per recipient, then "\0"; src/lib/envelope.h). The write
+ * order, and why each fsync is there, is doc/INTERNALS.md "qmail-queue: the
+ * write order"; the exit codes are qmail's (src/lib/qq.h, doc/qmail-queue.8).
+ *
+ * Installed setuid qmailq (4711), so the caller is not trusted: the
+ * environment is cleared, the umask, signal mask and signal dispositions
+ * are reset, a closed fd 2 is reopened on /dev/null (else a queue file
+ * could become stderr), and nothing is read from the environment or the
+ * current directory. The caller's real uid goes into the Received line and
+ * the envelope file. Until the link into todo/ every failure removes what
+ * was created; the 24-hour alarm (52) removes nothing, and qmail-send
+ * cleans such leftovers after 36 hours.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "die.h"
+#include "envelope.h"
+#include "iobuf.h"
+#include "prot.h"
+#include "qq.h"
+#include "queue.h"
+#include "strbuf.h"
+
+#define DEATH	  86400 /* must stay below qmail-send's 36-hour cleanup */
+#define PID_TRIES 9
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+
+struct job {
+	pid_t pid;
+	uid_t uid;
+	time_t start;
+	unsigned long id; /* N: the inode number of the message file */
+	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
+	int messfd, intdfd;
+	bool made_pid, made_mess, made_intd;
+};
+
+static struct job *cleanup_job; /* what die() removes; NULL after commit */
+
+/* discard: frees the space of FD's file and removes PATH; truncating
+ * first brings the space back even if the unlink fails, and whatever is
+ * left is removed by qmail-send after 36 hours */
+static void
+discard(int fd, const char *path)
+{
+	(void)!ftruncate(fd, 0); /* "!": glibc marks it warn_unused_result */
+	(void)unlink(path);
+}
+
+/* cleanup: removes this message's files (qmail's order: intd, mess) */
+static void
+cleanup(struct job *j)
+{
+	if (j->made_intd)
+		discard(j->intdfd, j->intdfn.data);
+	if (j->made_mess)
+		discard(j->messfd, j->messfn.data);
+	if (j->made_pid)
+		(void)unlink(j->pidfn.data);
+}
+
+static _Noreturn void
+die(int code, const char *what)
+{
+	int err = errno;
+
+	if (cleanup_job != NULL)
+		cleanup(cleanup_job);
+	if (err && code != QQ_EXIT_ENVELOPE && code != QQ_EXIT_TOOLONG)
+		die_code(code, "%s: %s", what, strerror(err));
+	die_code(code, "%s", what);
+}
+
+static _Noreturn void
+die_nomem_qq(void)
+{
+	errno = 0;
+	die(QQ_EXIT_NOMEM, "out of memory");
+}
+
+static void
+sigalrm(int sig)
+{
+	(void)sig;
+	_exit(QQ_EXIT_TIMEOUT); /* no clean-up in a handler; 36-hour rule */
+}
+
+#ifndef UNDER_SANITIZER
+static void
+sigbug(int sig)
+{
+	(void)sig;
+	_exit(QQ_EXIT_BUG);
+}
+#endif
+
+static void
+set_signal(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
+}
+
+/* distrust: undoes what the caller could have set up for us */
+static void
+distrust(void)
+{
+	static const int ignored[] = { SIGPIPE, SIGHUP, SIGINT, SIGQUIT,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ };
+	sigset_t none;
+	size_t i;
+	int fd;
+
+	/* fds 0 and 1 carry the input; without them there is nothing to
+	 * read. A closed fd 2 would let a queue file become stderr. */
+	if (fcntl(0, F_GETFD) == -1 || fcntl(1, F_GETFD) == -1)
+		_exit(QQ_EXIT_READ);
+	if (fcntl(2, F_GETFD) == -1) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd != 2)
+			_exit(QQ_EXIT_BUG);
+	}
+	if (clearenv() != 0)
+		_exit(QQ_EXIT_BUG);
+	umask(033);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+		set_signal(ignored[i], SIG_IGN);
+	set_signal(SIGTERM, SIG_DFL);
+	set_signal(SIGALRM, sigalrm);
+#ifndef UNDER_SANITIZER
+	set_signal(SIGILL, sigbug);
+	set_signal(SIGABRT, sigbug);
+	set_signal(SIGFPE, sigbug);
+	set_signal(SIGBUS, sigbug);
+	set_signal(SIGSEGV, sigbug);
+#endif
+}
+
+static bool
+is_user(uid_t uid, int role)
+{
+	uid_t u;
+
+	/* a failed lookup only changes the wording of the Received line */
+	return prot_user(auto_users[role], &u, NULL) && u == uid;
+}
+
+/* received: qmail's line, "Received: (qmail 1234 invoked by uid 1000);
+ * 26 Sep 1995 04:46:54 -0000" */
+static bool
+received(struct strbuf *out, const struct job *j)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	bool okay;
+
+	if (gmtime_r(&j->start, &tm) == NULL) {
+		errno = EOVERFLOW;
+		return false;
+	}
+	okay = strbuf_appends(out, "Received: (qmail ") &&
+	    strbuf_append_ulong(out, (unsigned long)j->pid) &&
+	    strbuf_appends(out, " invoked ");
+	if (is_user(j->uid, AU_ALIAS))
+		okay = okay && strbuf_appends(out, "by alias");
+	else if (is_user(j->uid, AU_QMAILD))
+		okay = okay && strbuf_appends(out, "from network");
+	else if (is_user(j->uid, AU_QMAILS))
+		okay = okay && strbuf_appends(out, "for bounce");
+	else
+		okay = okay && strbuf_appends(out, "by uid ") &&
+		    strbuf_append_ulong(out, (unsigned long)j->uid);
+	return okay &&
+	    strbuf_printf(out, "); %d %s %d %02d:%02d:%02d -0000\n",
+		tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
+		tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static int
+open_excl(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+}
+
+/* pid_open: creates pid/<pid>.<time>.<n> exclusively; its inode is N */
+static void
+pid_open(struct job *j)
+{
+	unsigned long seq;
+	struct stat st;
+
+	for (seq = 1; seq <= PID_TRIES; seq++) {
+		j->pidfn.len = 0;
+		if (!strbuf_printf(&j->pidfn, "pid/%lu.%lld.%lu",
+			(unsigned long)j->pid, (long long)j->start, seq))
+			die_nomem_qq();
+		j->messfd = open_excl(j->pidfn.data);
+		if (j->messfd != -1)
+			break;
+	}
+	if (j->messfd == -1)
+		die(QQ_EXIT_PID, "cannot create a file in queue/pid");
+	j->made_pid = true;
+	if (fstat(j->messfd, &st) == -1)
+		die(QQ_EXIT_PID, "cannot stat the pid file");
+	j->id = (unsigned long)st.st_ino;
+	if (!queue_path(&j->messfn, "mess", j->id) ||
+	    !queue_path(&j->intdfn, "intd", j->id) ||
+	    !queue_path(&j->todofn, "todo", j->id) ||
+	    !strbuf_copys(&j->tododir, "todo/") ||
+	    !strbuf_append_ulong(&j->tododir, queue_split(j->id)))
+		die_nomem_qq();
+}
+
+/* write_message: the Received line and fd 0, copied to mess/S/N */
+static void
+write_message(struct job *j)
+{
+	static char inbuf[65536], outbuf[65536];
+	struct strbuf line = STRBUF_INIT;
+	struct iobuf in, out;
+
+	if (!received(&line, j))
+		die_nomem_qq();
+	iobuf_init(&in, 0, inbuf, sizeof inbuf, 0);
+	iobuf_init(&out, j->messfd, outbuf, sizeof outbuf, 0);
+	if (!iobuf_put(&out, line.data, line.len))
+		die(QQ_EXIT_WRITE, "cannot write the message");
+	strbuf_free(&line);
+	for (;;) {
+		ssize_t r = iobuf_fill(&in);
+
+		if (r == 0)
+			break;
+		if (r < 0)
+			die(QQ_EXIT_READ, "cannot read the message");
+		if (!iobuf_put(&out, in.buf + in.pos, in.len - in.pos))
+			die(QQ_EXIT_WRITE, "cannot write the message");
+		in.pos = in.len;
+	}
+	if (!iobuf_flush(&out) || fsync(j->messfd) == -1)
+		die(QQ_EXIT_WRITE, "cannot write the message");
+}
+
+/* write_envelope: u<uid>\0p<pid>\0 then the records from fd 1, checked as
+ * they come, to intd/S/N */
+static void
+write_envelope(struct job *j)
+{
+	static char inbuf[8192], outbuf[8192];
+	struct envelope_parser parser;
+	enum envelope_status st;
+	struct strbuf head = STRBUF_INIT;
+	struct iobuf in, out;
+	size_t used;
+
+	j->intdfd = open_excl(j->intdfn.data);
+	if (j->intdfd == -1)
+		die(QQ_EXIT_INTD, "cannot create the envelope file");
+	j->made_intd = true;
+	if (!strbuf_appendc(&head, 'u') ||
+	    !strbuf_append_ulong(&head, (unsigned long)j->uid) ||
+	    !strbuf_append(&head, "\0p", 2) ||
+	    !strbuf_append_ulong(&head, (unsigned long)j->pid) ||
+	    !strbuf_appendc(&head, '\0'))
+		die_nomem_qq();
+	iobuf_init(&in, 1, inbuf, sizeof inbuf, 0);
+	iobuf_init(&out, j->intdfd, outbuf, sizeof outbuf, 0);
+	if (!iobuf_put(&out, head.data, head.len))
+		die(QQ_EXIT_WRITE, "cannot write the envelope");
+	strbuf_free(&head);
+	envelope_parser_init(&parser);
+	for (;;) {
+		ssize_t r = iobuf_fill(&in);
+
+		if (r < 0)
+			die(QQ_EXIT_READ, "cannot read the envelope");
+		if (r == 0) {
+			st = envelope_finish(&parser);
+			/* qmail: an envelope cut short is a read error */
+			errno = 0;
+			if (st == ENVELOPE_TRUNCATED)
+				die(QQ_EXIT_READ, "envelope ended early");
+			die(QQ_EXIT_BUG, "envelope parser state");
+		}
+		st = envelope_feed(&parser, in.buf + in.pos, in.len - in.pos,
+		    &used);
+		/* the final NUL ends the client form; the file has none */
+		if (!iobuf_put(&out, in.buf + in.pos,
+			st == ENVELOPE_DONE ? used - 1 : used))
+			die(QQ_EXIT_WRITE, "cannot write the envelope");
+		in.pos = in.len;
+		errno = 0;
+		if (st == ENVELOPE_DONE)
+			break;
+		if (st == ENVELOPE_TOOLONG)
+			die(QQ_EXIT_TOOLONG, envelope_strerror(st));
+		if (st != ENVELOPE_MORE)
+			die(QQ_EXIT_ENVELOPE, envelope_strerror(st));
+	}
+	if (!iobuf_flush(&out) || fsync(j->intdfd) == -1)
+		die(QQ_EXIT_WRITE, "cannot write the envelope");
+}
+
+/* commit: links intd/S/N to todo/S/N and makes that link durable */
+static void
+commit(struct job *j)
+{
+	int dirfd;
+
+	if (link(j->intdfn.data, j->todofn.data) == -1)
+		die(QQ_EXIT_TODO, "cannot link the message into todo");
+	/*
+	 * From here qmail-todo may be working on the message, so mess and
+	 * intd must stay. If the link cannot be made durable, take it back
+	 * (best effort) and fail: at worst the message is delivered and the
+	 * client retries, a duplicate but never a loss.
+	 */
+	cleanup_job = NULL;
+	dirfd = open(j->tododir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1 || fsync(dirfd) == -1) {
+		int err = errno;
+
+		(void)unlink(j->todofn.data);
+		errno = err;
+		die(QQ_EXIT_WRITE, "cannot sync the todo directory");
+	}
+	close(dirfd);
+}
+
+/* trigger: wakes qmail-todo; it is fine if nobody listens */
+static void
+trigger(void)
+{
+	int fd = open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd == -1)
+		return;
+	r = write(fd, "", 1);
+	(void)r;
+	close(fd);
+}
+
+int
+main(void)
+{
+	struct job j = { .messfd = -1, .intdfd = -1 };
+
+	distrust();
+	die_init("qmail-queue"); /* not argv[0]: the caller chose that */
+	if (chdir(auto_queue) == -1)
+		die(QQ_EXIT_QUEUEDIR, "cannot chdir to the queue");
+	j.pid = getpid();
+	j.uid = getuid();
+	j.start = time(NULL);
+	alarm(DEATH);
+
+	cleanup_job = &j;
+	pid_open(&j);
+	if (link(j.pidfn.data, j.messfn.data) == -1)
+		die(QQ_EXIT_MESS, "cannot link the message file");
+	j.made_mess = true;
+	if (unlink(j.pidfn.data) == -1)
+		die(QQ_EXIT_PID, "cannot unlink the pid file");
+	j.made_pid = false;
+
+	write_message(&j);
+	write_envelope(&j);
+	commit(&j);
+	trigger();
+	_exit(QQ_EXIT_OK);
+}
