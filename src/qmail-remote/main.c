@@ -1,0 +1,562 @@
+/*
+ * qmail-remote - delivers a message to a remote host by SMTP or QMTP.
+ *
+ *   qmail-remote host sender recip...
+ *
+ * The message is on fd 0. HOST is the recipients' domain (or an address
+ * literal); the peer is chosen by control/qmtproutes, control/smtproutes,
+ * then MX and A/AAAA records. The result goes to fd 1 as qmail's report
+ * (remote.h, doc/qmail-remote.8), and the exit code is 0 whatever
+ * happened: only a usage error exits 100. Peer data never reaches a shell
+ * or a format string; every text from the peer is sanitized.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "ctl.h"
+#include "die.h"
+#include "dns.h"
+#include "idn.h"
+#include "ipme.h"
+#include "remote.h"
+#include "routes.h"
+
+#define ADDR_MAX 1000
+
+static struct remote rm;
+static char **all_rcpts;   /* the arguments */
+static size_t *rcpt_index; /* argument -> valid recipient, or SIZE_MAX */
+static size_t all_nrcpt;
+
+static void
+append_said(struct strbuf *sb, const struct reply *reply)
+{
+	if (reply == NULL || reply->text.len == 0)
+		return;
+	xstrbuf_appends(sb, "Remote host said: ");
+	xstrbuf_append(sb, reply->text.data, reply->text.len);
+}
+
+void
+report_rcpt(struct remote *r, size_t i, char kind, const char *text,
+    const struct reply *reply)
+{
+	struct strbuf *sb = &r->rtext[i];
+
+	r->rstatus[i] = kind;
+	strbuf_truncate(sb, 0);
+	xstrbuf_terminate(sb);
+	if (text == NULL)
+		return;
+	xstrbuf_appends(sb, r->peer);
+	xstrbuf_appends(sb, text);
+	xstrbuf_appendc(sb, '\n');
+	append_said(sb, reply);
+}
+
+void
+report_msg(struct remote *r, char kind, const char *prefix,
+    const char *suffix, const struct reply *reply)
+{
+	r->mstatus = kind;
+	strbuf_truncate(&r->mtext, 0);
+	xstrbuf_appends(&r->mtext, prefix);
+	xstrbuf_appends(&r->mtext, r->peer);
+	xstrbuf_appends(&r->mtext, suffix);
+	xstrbuf_appendc(&r->mtext, '\n');
+	append_said(&r->mtext, reply);
+}
+
+void
+report_plain(struct remote *r, char kind, const char *text)
+{
+	r->mstatus = kind;
+	strbuf_truncate(&r->mtext, 0);
+	xstrbuf_appends(&r->mtext, text);
+	xstrbuf_appendc(&r->mtext, '\n');
+}
+
+void
+report_clear_rcpts(struct remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrcpt; i++) {
+		r->rstatus[i] = 0;
+		strbuf_truncate(&r->rtext[i], 0);
+	}
+}
+
+/* writes the reports and exits 0 (qmail's contract) */
+static _Noreturn void
+finish(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t i, j;
+
+	for (i = 0; i < all_nrcpt && rm.mstatus != 0; i++) {
+		j = rcpt_index ? rcpt_index[i] : SIZE_MAX;
+		if (j == SIZE_MAX) {
+			if (rcpt_index == NULL)
+				break;
+			xstrbuf_appends(&out, "hRecipient address has a control"
+			    " character or is too long. (#5.1.3)\n");
+			xstrbuf_appendc(&out, '\0');
+			continue;
+		}
+		if (rm.rstatus[j] == 0)
+			continue;
+		xstrbuf_appendc(&out, rm.rstatus[j]);
+		xstrbuf_append(&out, rm.rtext[j].data, rm.rtext[j].len);
+		xstrbuf_appendc(&out, '\0');
+	}
+	if (rm.mstatus == 0)
+		report_plain(&rm, 'Z', "qmail-remote ended without a result."
+		    " (#4.3.0)");
+	xstrbuf_appendc(&out, rm.mstatus);
+	xstrbuf_append(&out, rm.mtext.data, rm.mtext.len);
+	xstrbuf_appendc(&out, '\0');
+	if (!fd_write_all(1, out.data, out.len))
+		_exit(111);
+	_exit(0);
+}
+
+static _Noreturn void
+fail(char kind, const char *text)
+{
+	report_plain(&rm, kind, text);
+	finish();
+}
+
+static _Noreturn void
+fail_control(void)
+{
+	fail('Z', "Unable to read control files. (#4.3.0)");
+}
+
+/* an address we put on the wire: printable, no controls, bounded */
+static bool
+addr_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '<' ||
+		    *s == '>' || n >= ADDR_MAX)
+			return false;
+	return true;
+}
+
+static bool
+name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static void
+read_message(void)
+{
+	static struct strbuf msg = STRBUF_INIT;
+	char chunk[65536];
+	ssize_t r;
+
+	for (;;) {
+		r = read(0, chunk, sizeof chunk);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fail('Z', "Unable to read message. (#4.3.0)");
+		}
+		if (!strbuf_append(&msg, chunk, (size_t)r))
+			fail('Z', "Out of memory. (#4.3.0)");
+	}
+	rm.msg = msg.data ? msg.data : "";
+	rm.msglen = msg.len;
+}
+
+static void
+read_lines(struct strlist *sl, const char *path, char what)
+{
+	size_t bad;
+
+	switch (ctl_read_lines(sl, path)) {
+	case CTL_OK:
+		break;
+	case CTL_MISSING:
+		return;
+	case CTL_ERROR:
+		fail_control();
+	}
+	if (!routes_check(sl, what, &bad)) {
+		struct strbuf t = STRBUF_INIT;
+
+		xstrbuf_appends(&t, "Unable to parse ");
+		xstrbuf_appends(&t, path);
+		xstrbuf_appends(&t, " line ");
+		xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
+		xstrbuf_appends(&t, ". (#4.3.0)");
+		fail('Z', t.data);
+	}
+}
+
+static int
+read_timeout(const char *path, unsigned long def)
+{
+	unsigned long v;
+
+	switch (ctl_read_ulong(&v, path, 1, 86400)) {
+	case CTL_OK:
+		return (int)v;
+	case CTL_MISSING:
+		return (int)def;
+	default:
+		fail_control();
+	}
+}
+
+/* OUT = the A-label, lower-case form of NAME */
+static bool
+ascii_name(const char *name, struct strbuf *out)
+{
+	const char *p;
+
+	for (p = name; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p) {
+		if (!idn_domain_to_ascii(name, out))
+			return false;
+	} else {
+		xstrbuf_copys(out, name);
+	}
+	strbuf_lower(out);
+	return true;
+}
+
+static void
+set_rcpts(int argc, char **argv)
+{
+	size_t i;
+
+	all_rcpts = argv;
+	all_nrcpt = (size_t)argc;
+	rcpt_index = xmalloc(all_nrcpt * sizeof *rcpt_index);
+	rm.rcpts = xmalloc(all_nrcpt * sizeof *rm.rcpts);
+	rm.nrcpt = 0;
+	for (i = 0; i < all_nrcpt; i++) {
+		if (!addr_ok(argv[i])) {
+			rcpt_index[i] = SIZE_MAX;
+			continue;
+		}
+		rcpt_index[i] = rm.nrcpt;
+		rm.rcpts[rm.nrcpt++] = argv[i];
+	}
+	rm.rstatus = xmalloc(rm.nrcpt + 1);
+	memset(rm.rstatus, 0, rm.nrcpt + 1);
+	rm.rtext = xmalloc((rm.nrcpt + 1) * sizeof *rm.rtext);
+	for (i = 0; i <= rm.nrcpt; i++)
+		rm.rtext[i] = (struct strbuf)STRBUF_INIT;
+}
+
+/* the peers of a relay given in a routing file */
+static void
+relay_peers(const struct route *route, struct dns_peers *peers,
+    const char *file)
+{
+	struct strbuf name = STRBUF_INIT, t = STRBUF_INIT;
+	const char *h = route->host;
+	struct ipaddr ip;
+
+	peers->len = 0;
+	if (route->bracketed && strncasecmp(h, "IPv6:", 5) == 0)
+		h += 5;
+	if (ipaddr_parse(&ip, h)) {
+		peers->items[0].addr = ip;
+		peers->items[0].pref = 0;
+		peers->len = 1;
+		return;
+	}
+	if (!route->bracketed && ascii_name(h, &name)) {
+		switch (dns_host_addrs(name.data, 0, peers)) {
+		case DNS_OK:
+			return;
+		case DNS_SOFT:
+			fail('Z', "Sorry, I couldn't find any host by that"
+			    " name. (#4.1.2)");
+		default:
+			break;
+		}
+	}
+	/* a broken routing file must not bounce mail */
+	xstrbuf_appends(&t, "Sorry, the relay ");
+	xstrbuf_appends(&t, route->host);
+	xstrbuf_appends(&t, " in ");
+	xstrbuf_appends(&t, file);
+	xstrbuf_appends(&t, " has no address. (#4.4.3)");
+	fail('Z', t.data);
+}
+
+/* the MX peers of DOMAIN, without those at or behind this host */
+static void
+mx_peers(const char *domain, struct dns_peers *peers, const char *host)
+{
+	struct ipme me = IPME_INIT;
+	struct strbuf t = STRBUF_INIT;
+	struct ipaddr ip;
+	unsigned prefme = 100000;
+	size_t i, n;
+
+	peers->len = 0;
+	if (ipaddr_parse_literal(&ip, host)) {
+		peers->items[0].addr = ip;
+		peers->items[0].pref = 0;
+		peers->len = 1;
+	} else {
+		switch (dns_mx_addrs(domain, peers)) {
+		case DNS_OK:
+			break;
+		case DNS_SOFT:
+			fail('Z', "Sorry, I couldn't find any host by that"
+			    " name. (#4.1.2)");
+		case DNS_NULLMX:
+			xstrbuf_appends(&t, "Sorry, ");
+			xstrbuf_appends(&t, host);
+			xstrbuf_appends(&t, " does not accept mail"
+			    " (null MX). (#5.1.10)");
+			fail('D', t.data);
+		case DNS_HARD:
+			xstrbuf_appends(&t, "Sorry, I couldn't find any host"
+			    " named ");
+			xstrbuf_appends(&t, host);
+			xstrbuf_appends(&t, ". (#5.1.2)");
+			fail('D', t.data);
+		}
+	}
+	if (!ipme_load(&me))
+		fail('Z', "System resources temporarily unavailable."
+		    " (#4.3.0)");
+	/* qmail: never deliver to an MX at or below our own preference */
+	for (i = 0; i < peers->len; i++)
+		if (peers->items[i].pref < prefme &&
+		    ipme_is(&me, &peers->items[i].addr))
+			prefme = peers->items[i].pref;
+	ipme_free(&me);
+	for (i = n = 0; i < peers->len; i++)
+		if (peers->items[i].pref < prefme)
+			peers->items[n++] = peers->items[i];
+	peers->len = n;
+	if (n == 0)
+		fail('D', "Sorry. Although I'm listed as a best-preference"
+		    " MX or A for that host,\nit isn't in my control/locals"
+		    " file, so I don't treat it as local. (#5.4.6)");
+}
+
+/* control/domainips: the source address and HELO for the sender's domain */
+static bool
+source_address(struct ipaddr *local, struct strbuf *helo)
+{
+	struct strlist lines = STRLIST_INIT;
+	struct strbuf domain = STRBUF_INIT, t = STRBUF_INIT;
+	struct domainip di;
+	const char *at = strrchr(rm.sender, '@');
+	bool have = false;
+
+	read_lines(&lines, "control/domainips", 'd');
+	xstrbuf_copys(&domain, at ? at + 1 : "");
+	strbuf_lower(&domain);
+	switch (domainip_lookup(&lines, domain.data, &di)) {
+	case ROUTE_NONE:
+		break;
+	case ROUTE_INVALID:
+		fail_control();
+	case ROUTE_FOUND:
+		if (di.helo[0]) {
+			if (!name_ok(di.helo))
+				fail_control();
+			xstrbuf_copys(helo, di.helo);
+		}
+		if (di.ip[0] == '\0')
+			break;
+		xstrbuf_appends(&t, "The local address ");
+		xstrbuf_appends(&t, di.ip);
+		xstrbuf_appends(&t, " in control/domainips ");
+		if (!ipaddr_parse(local, di.ip)) {
+			xstrbuf_appends(&t, "is not a valid address or names"
+			    " an unknown interface. (#4.3.0)");
+			fail('Z', t.data);
+		}
+		/* whether this host has the address is seen when binding
+		 * to it (net_connect): getifaddrs does not show all of
+		 * 127.0.0.0/8, for one */
+		have = true;
+		break;
+	}
+	strlist_free(&lines);
+	strbuf_free(&domain);
+	strbuf_free(&t);
+	return have;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dns_peers peers;
+	struct strlist qmtp = STRLIST_INIT, smtp = STRLIST_INIT;
+	struct strbuf domain = STRBUF_INIT, helo = STRBUF_INIT;
+	struct strbuf saved = STRBUF_INIT, t = STRBUF_INIT;
+	struct route route;
+	struct ipaddr local;
+	bool have_local, relay = false, is_qmtp = false, tried = false;
+	char saved_kind = 0;
+	int timeout_connect, fd;
+	unsigned port;
+	size_t i, n;
+
+	die_init("qmail-remote");
+	if (argc < 4) {
+		static const char usage[] = "Dqmail-remote was invoked"
+		    " improperly. (#5.3.5)\n";
+
+		(void)fd_write_all(1, usage, sizeof usage);
+		die_perm("usage: qmail-remote host sender recip...");
+	}
+	signal(SIGPIPE, SIG_IGN);
+	rm.sender = argv[2];
+	set_rcpts(argc - 3, argv + 3);
+	if (chdir(auto_qmail) == -1)
+		fail('Z', "Unable to switch to home directory. (#4.3.0)");
+	if (!addr_ok(rm.sender))
+		fail('D', "Sender address has a control character or is too"
+		    " long. (#5.1.7)");
+	if (rm.nrcpt == 0)
+		fail('D', "No valid recipient address. (#5.1.3)");
+	switch (ctl_read_line(&helo, "control/helohost")) {
+	case CTL_OK:
+		break;
+	case CTL_MISSING:
+		if (ctl_read_line(&helo, "control/me") != CTL_OK)
+			fail_control();
+		break;
+	case CTL_ERROR:
+		fail_control();
+	}
+	timeout_connect = read_timeout("control/timeoutconnect", 60);
+	rm.timeout_remote = read_timeout("control/timeoutremote", 1200);
+	have_local = source_address(&local, &helo);
+	if (!name_ok(helo.data ? helo.data : ""))
+		fail_control();
+	rm.helo = helo.data;
+	read_message();
+
+	if (!ascii_name(argv[1], &domain)) {
+		xstrbuf_appends(&t, "Sorry, the domain name ");
+		(void)reply_sanitize(&t, argv[1], strlen(argv[1]));
+		xstrbuf_appends(&t, " is not a valid IDN. (#5.1.2)");
+		fail('D', t.data);
+	}
+	read_lines(&qmtp, "control/qmtproutes", 's');
+	read_lines(&smtp, "control/smtproutes", 's');
+	switch (route_lookup(&qmtp, domain.data, false, &route)) {
+	case ROUTE_FOUND:
+		is_qmtp = true;
+		break;
+	case ROUTE_INVALID:
+		fail_control();
+	case ROUTE_NONE:
+		switch (route_lookup(&smtp, domain.data, rm.sender[0] == '\0',
+		    &route)) {
+		case ROUTE_INVALID:
+			fail_control();
+		case ROUTE_NONE:
+			route.use_mx = true;
+			route.port = 0;
+			route.auth = false;
+			break;
+		case ROUTE_FOUND:
+			break;
+		}
+	}
+	port = route.port ? (unsigned)route.port : is_qmtp ? 209 : 25;
+	if (route.auth)
+		fail('Z', "The route for this domain asks for SMTP AUTH, which"
+		    " this qmail-remote does not support yet. (#4.3.5)");
+	if ((!is_qmtp && port == 465) || (is_qmtp && port == 6209))
+		fail('Z', "The route for this domain asks for SMTPS or QMTPS,"
+		    " which this qmail-remote does not support yet. (#4.3.5)");
+	if (route.use_mx) {
+		mx_peers(domain.data, &peers, argv[1]);
+	} else {
+		relay = true;
+		relay_peers(&route, &peers,
+		    is_qmtp ? "control/qmtproutes" : "control/smtproutes");
+	}
+	if (have_local) {
+		for (i = n = 0; i < peers.len; i++)
+			if (peers.items[i].addr.family == local.family)
+				peers.items[n++] = peers.items[i];
+		peers.len = n;
+		if (n == 0)
+			fail('Z', "No address of the remote host has the"
+			    " address family of the local address in"
+			    " control/domainips. (#4.4.1)");
+	}
+	if (!is_qmtp && !dotstuff_encode(&rm.wire, rm.msg, rm.msglen,
+	    &rm.info))
+		fail('Z', "Out of memory. (#4.3.0)");
+	(void)relay;
+
+	for (i = 0; i < peers.len; i++) {
+		fd = net_connect(&peers.items[i].addr, port,
+		    have_local ? &local : NULL, timeout_connect);
+		if (fd == -2) {
+			ipaddr_format(&local, rm.peer);
+			xstrbuf_appends(&t, "Unable to bind to the local"
+			    " address ");
+			xstrbuf_appends(&t, rm.peer);
+			xstrbuf_appends(&t, " from control/domainips: ");
+			xstrbuf_appends(&t, errno == EADDRNOTAVAIL ?
+			    "it is not configured on this host (see ipmeprint)"
+			    : strerror(errno));
+			xstrbuf_appends(&t, ". (#4.3.0)");
+			fail('Z', t.data);
+		}
+		if (fd < 0)
+			continue;
+		tried = true;
+		ipaddr_format(&peers.items[i].addr, rm.peer);
+		rm.mstatus = 0;
+		report_clear_rcpts(&rm);
+		if ((is_qmtp ? qmtp_session(&rm, fd) : smtp_session(&rm, fd))
+		    == SESSION_DONE) {
+			close(fd);
+			finish();
+		}
+		close(fd);
+		/* keep this refusal in case no other peer does better */
+		saved_kind = rm.mstatus;
+		xstrbuf_copys(&saved, rm.mtext.data ? rm.mtext.data : "");
+	}
+	report_clear_rcpts(&rm);
+	if (tried && saved_kind) {
+		rm.mstatus = saved_kind;
+		xstrbuf_copys(&rm.mtext, saved.data);
+		finish();
+	}
+	fail('Z', is_qmtp ? "Sorry, I wasn't able to establish a QMTP"
+			    " connection. (#4.4.1)"
+			  : "Sorry, I wasn't able to establish an SMTP"
+			    " connection. (#4.4.1)");
+}

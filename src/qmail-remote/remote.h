@@ -1,0 +1,73 @@
+/*
+ * remote.h - qmail-remote's parts: the delivery state shared by main.c
+ * (arguments, control files, routing, the loop over peers and the report),
+ * smtp.c and qmtp.c (one session with one peer) and connect.c.
+ *
+ * The report is qmail's (doc/qmail-remote.8): one report per recipient
+ * that reached the RCPT stage ('r' accepted, 'h' permanent, 's'
+ * temporary), in argument order, then one message report ('K', 'Z', 'D'),
+ * each followed by '\0'. All of it is collected here and written once at
+ * the end, so each recipient's result is recorded exactly once.
+ */
+#ifndef REMOTE_H
+#define REMOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ipaddr.h"
+#include "reply.h"
+#include "dotstuff.h"
+#include "strbuf.h"
+
+enum session_result {
+	SESSION_DONE, /* the message report is final */
+	SESSION_NEXT  /* 5xx to greeting or HELO: try the next peer */
+};
+
+struct remote {
+	/* what to deliver */
+	const char *sender;
+	char **rcpts;
+	size_t nrcpt;
+	const char *msg; /* the message as queued */
+	size_t msglen;
+	struct strbuf wire; /* its SMTP DATA form, built on first use */
+	struct dotstuff_info info;
+	bool wire_ready;
+	/* how */
+	const char *helo;
+	int timeout_remote;
+	/* the current peer, for reports: its address as text */
+	char peer[IPADDR_STRLEN];
+	/* results */
+	char *rstatus;		/* per recipient: 0, 'r', 'h' or 's' */
+	struct strbuf *rtext;	/* per recipient report text */
+	char mstatus;		/* 'K', 'Z', 'D' or 0 */
+	struct strbuf mtext;
+};
+
+/* report_rcpt: records recipient I's result KIND with TEXT and, when
+ * REPLY is not NULL, "Remote host said: " and the reply's text */
+void report_rcpt(struct remote *rm, size_t i, char kind, const char *text,
+    const struct reply *reply);
+/* report_msg: sets the message report: KIND, PREFIX, the peer's address,
+ * SUFFIX and a newline; with REPLY as above */
+void report_msg(struct remote *rm, char kind, const char *prefix,
+    const char *suffix, const struct reply *reply);
+/* report_plain: sets the message report KIND with TEXT only */
+void report_plain(struct remote *rm, char kind, const char *text);
+/* report_clear_rcpts: forgets recipient results (before a new peer) */
+void report_clear_rcpts(struct remote *rm);
+
+/* smtp_session, qmtp_session: deliver over the connected socket FD */
+enum session_result smtp_session(struct remote *rm, int fd);
+enum session_result qmtp_session(struct remote *rm, int fd);
+
+/* net_connect: returns a connected socket to PEER:PORT, bound to LOCAL
+ * when not NULL, within TIMEOUT seconds; -1 (errno set) when the connect
+ * failed, -2 when binding to LOCAL failed */
+int net_connect(const struct ipaddr *peer, unsigned port,
+    const struct ipaddr *local, int timeout);
+
+#endif

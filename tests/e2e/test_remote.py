@@ -1,0 +1,978 @@
+"""qmail-remote against real peers on loopback.
+
+The installed bin/qmail-remote is run directly, as qmail-rspawn would run
+it: `qmail-remote host sender recip...` with the message on stdin; its
+\\0-separated report is parsed and checked. Peers:
+  - ScriptedPeer: a small SMTP server in a thread of this process, whose
+    every reply is chosen by the test (exact failure modes, stalls,
+    garbage, dropped connections) and which records what it saw;
+  - QmtpPeer: a small QMTP server (netstrings) in a thread;
+  - Postfix's smtp-sink with its failure modes (-r, -f, -q, -w). It is not
+    installed: the postfix .deb is fetched with `apt-get download` into a
+    temporary directory, unpacked with dpkg-deb -x and run with
+    LD_LIBRARY_PATH, so no MTA daemon or /usr/sbin/sendmail is taken over
+    on the test machine. The directory is removed at the end; without a
+    package mirror those tests skip;
+  - dnsmasq in a network namespace for MX tests (root only; the namespace
+    and /etc/netns/<name> are removed afterwards).
+Every server process is stopped by pid.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+import ctypes
+import harness
+from harness import needs_root
+
+CLONE_NEWNET = 0x40000000
+
+MSG = b"From: a@example.test\nTo: b@example.test\nSubject: t\n\nhello\n"
+
+
+def run_remote(inst, host, sender, rcpts, message=MSG, timeout=60):
+    """Runs bin/qmail-remote; returns (recipient reports, message report,
+    exit code). Reports are (letter, text) pairs."""
+    p = subprocess.run([inst.bin("qmail-remote"), host, sender] +
+                       list(rcpts), input=message, capture_output=True,
+                       timeout=timeout)
+    parts = p.stdout.split(b"\0")
+    assert parts[-1] == b"", "report not \\0-terminated: %r" % p.stdout
+    reports = [(x[:1].decode(), x[1:].decode("ascii")) for x in parts[:-1]]
+    assert reports, "no report: %r %r" % (p.stdout, p.stderr)
+    for letter, _ in reports[:-1]:
+        assert letter in "rhs", reports
+    assert reports[-1][0] in "KZD", reports
+    return reports[:-1], reports[-1], p.returncode
+
+
+class ScriptedPeer:
+    """An SMTP server on HOST whose replies come from SCRIPT (a dict):
+      greeting, ehlo, helo, mail, data, final: reply text (CRLF added per
+          line), or "drop" (close), "stall" (say nothing), or for final
+          "drop" after reading the message;
+      rcpt: dict address -> reply (default "250 ok");
+      ehlo_ext: EHLO keywords (default PIPELINING, 8BITMIME, SIZE).
+    Each session records the client's address, its commands and the raw
+    DATA bytes as sent (dot-stuffed, up to the final dot line)."""
+
+    def __init__(self, host="127.0.0.1", port=0, **script):
+        self.script = script
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.sessions = []
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.stop_event.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+    def _serve(self):
+        while not self.stop_event.is_set():
+            try:
+                conn, addr = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn, addr),
+                             daemon=True).start()
+
+    def _say(self, conn, what):
+        if what == "drop":
+            return False
+        if what == "stall":
+            self.stop_event.wait(30)
+            return False
+        if isinstance(what, str):
+            what = what.encode()
+        conn.sendall(what if what.endswith(b"\n") else what + b"\r\n")
+        return True
+
+    def _session(self, conn, addr):
+        s = {"peer": addr[0], "cmds": [], "data": None, "helo": None}
+        self.sessions.append(s)
+        sc = self.script
+        f = conn.makefile("rb")
+        try:
+            if not self._say(conn, sc.get("greeting", "220 peer ESMTP")):
+                return
+            while True:
+                line = f.readline(100000)
+                if not line:
+                    return
+                cmd = line.rstrip(b"\r\n").decode("latin-1")
+                s["cmds"].append(cmd)
+                verb = cmd.split(" ")[0].upper()
+                if verb == "EHLO":
+                    s["helo"] = cmd[5:]
+                    if "ehlo" in sc:
+                        r = sc["ehlo"]
+                    else:
+                        ext = sc.get("ehlo_ext", ["PIPELINING", "8BITMIME",
+                                                  "SIZE 10000000"])
+                        r = "\r\n".join(["250-peer"] + [
+                            "250-" + e for e in ext[:-1]] +
+                            ["250 " + ext[-1]] if ext else ["250 peer"])
+                elif verb == "HELO":
+                    s["helo"] = cmd[5:]
+                    r = sc.get("helo", "250 peer")
+                elif verb == "MAIL":
+                    r = sc.get("mail", "250 ok")
+                elif verb == "RCPT":
+                    a = cmd[cmd.find("<") + 1:cmd.rfind(">")]
+                    r = sc.get("rcpt", {}).get(a, "250 ok")
+                elif verb == "DATA":
+                    r = sc.get("data", "354 go ahead")
+                    if not self._say(conn, r):
+                        return
+                    if not r.startswith("354"):
+                        continue
+                    data = b""
+                    while True:
+                        dl = f.readline(100000)
+                        if not dl:
+                            return
+                        if dl == b".\r\n":
+                            break
+                        data += dl
+                    s["data"] = data
+                    r = sc.get("final", "250 accepted")
+                elif verb == "QUIT":
+                    self._say(conn, "221 bye")
+                    return
+                else:
+                    r = "502 unknown"
+                if not self._say(conn, r):
+                    return
+        except OSError:
+            pass
+        finally:
+            f.close()
+            conn.close()
+
+
+class QmtpPeer:
+    """A QMTP server on HOST answering each recipient with ANSWERS[rcpt]
+    (default "Kok"); records (message, sender, recipients)."""
+
+    def __init__(self, host="127.0.0.1", answers=None, drop=False):
+        self.answers = answers or {}
+        self.drop = drop
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.got = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+    @staticmethod
+    def _netstring(f):
+        n = b""
+        while True:
+            c = f.read(1)
+            if c == b":":
+                break
+            if not c.isdigit():
+                raise ValueError("bad netstring")
+            n += c
+        s = f.read(int(n))
+        if f.read(1) != b",":
+            raise ValueError("bad netstring end")
+        return s
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        f = conn.makefile("rb")
+        try:
+            msg = self._netstring(f)
+            sender = self._netstring(f).decode()
+            rl = self._netstring(f)
+            import io
+            rf = io.BytesIO(rl)
+            rcpts = []
+            while rf.tell() < len(rl):
+                rcpts.append(self._netstring(rf).decode())
+            self.got.append((msg, sender, rcpts))
+            if self.drop:
+                return
+            for r in rcpts:
+                a = self.answers.get(r, "Kok thanks").encode()
+                conn.sendall(b"%d:%s," % (len(a), a))
+        except (OSError, ValueError):
+            pass
+        finally:
+            f.close()
+            conn.close()
+
+
+@needs_root
+class RemoteTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = harness.Instance.shared()
+
+    def setUp(self):
+        self.inst.reset()
+        self.peers = []
+        self.inst.write_control("timeoutconnect", "5\n")
+        self.inst.write_control("timeoutremote", "10\n")
+
+    def tearDown(self):
+        for p in self.peers:
+            p.close()
+
+    def peer(self, host="127.0.0.1", **script):
+        p = ScriptedPeer(host, **script)
+        self.peers.append(p)
+        self.inst.write_control("smtproutes",
+                                ":%s;%d\n" % (host if ":" not in host else
+                                              "[%s]" % host, p.port))
+        return p
+
+    def remote(self, rcpts=("b@example.test",), sender="a@example.test",
+               host="example.test", message=MSG, **kw):
+        return run_remote(self.inst, host, sender, rcpts, message, **kw)
+
+    # the report and a plain delivery
+    def test_delivery_report_format(self):
+        p = self.peer()
+        rr, mr, rc = self.remote(["b@example.test", "c@example.test"])
+        self.assertEqual(rc, 0)
+        self.assertEqual(rr, [("r", ""), ("r", "")])
+        self.assertEqual(mr[0], "K")
+        self.assertIn("127.0.0.1 accepted message.", mr[1])
+        self.assertIn("Remote host said: 250 accepted", mr[1])
+        s = p.sessions[0]
+        self.assertEqual(s["helo"], "testhost.example")
+        self.assertEqual(s["cmds"][1], "MAIL FROM:<a@example.test> SIZE=%d"
+                         % (len(MSG) + MSG.count(b"\n")))
+        self.assertEqual(s["data"], MSG.replace(b"\n", b"\r\n"))
+
+    def test_usage_exit_100(self):
+        p = subprocess.run([self.inst.bin("qmail-remote"), "x"],
+                           capture_output=True, input=b"")
+        self.assertEqual(p.returncode, 100)
+        self.assertTrue(p.stdout.startswith(b"D"))
+
+    def test_helohost_and_bounce_sender(self):
+        self.inst.write_control("helohost", "out.example.test\n")
+        p = self.peer()
+        rr, mr, _ = self.remote(sender="")
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(p.sessions[0]["helo"], "out.example.test")
+        self.assertEqual(p.sessions[0]["cmds"][1].split(" ")[0],
+                         "MAIL")
+        self.assertIn("FROM:<>", p.sessions[0]["cmds"][1])
+
+    def test_ehlo_refused_falls_back_to_helo(self):
+        p = self.peer(ehlo="500 what is EHLO")
+        rr, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(p.sessions[0]["cmds"][1], "HELO testhost.example")
+        # no ESMTP: no SIZE parameter
+        self.assertEqual(p.sessions[0]["cmds"][2],
+                         "MAIL FROM:<a@example.test>")
+
+    # the body on the wire
+    def test_dot_stuffing_and_bare_cr_lf(self):
+        body = (b"Subject: x\n\n.leading dot\nsmuggle\r.\nmore\n.\n"
+                b"bare\rcr\r\n..two\nend")
+        p = self.peer()
+        _, mr, _ = self.remote(message=body)
+        self.assertEqual(mr[0], "K")
+        data = p.sessions[0]["data"]
+        self.assertEqual(data, b"Subject: x\r\n\r\n..leading dot\r\n"
+                         b"smuggle\r\n..\r\nmore\r\n..\r\nbare\r\ncr\r\n"
+                         b"...two\r\nend\r\n")
+        self.assertNotIn(b"\r\n.\r\n", b"\r\n" + data)
+
+    def test_8bitmime(self):
+        p = self.peer()
+        _, mr, _ = self.remote(message=b"Subject: x\n\nK\xc3\xa4se\n")
+        self.assertEqual(mr[0], "K")
+        self.assertTrue(p.sessions[0]["cmds"][1].endswith(
+            " BODY=8BITMIME"))
+
+    def test_size_limit_fails_early_permanently(self):
+        p = self.peer(ehlo_ext=["SIZE 20"])
+        rr, mr, _ = self.remote()
+        self.assertEqual(rr, [])
+        self.assertEqual(mr[0], "D")
+        self.assertIn("larger than its limit (20 bytes)", mr[1])
+        self.assertFalse(any(c.startswith("MAIL") for c in
+                             p.sessions[0]["cmds"]))
+
+    # failures at every stage
+    def test_greeting_4xx_is_temporary(self):
+        self.peer(greeting="421 busy")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("greeting failed", mr[1])
+        self.assertIn("Remote host said: 421 busy", mr[1])
+
+    def test_greeting_5xx_tries_next_peer(self):
+        bad = ScriptedPeer("127.0.0.1", greeting="554 no service")
+        good = ScriptedPeer("127.0.0.1")
+        self.peers += [bad, good]
+        # the move to the next MX is in MxTest (it needs DNS); here the
+        # only peer refuses, and its refusal is what the report says
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % bad.port)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("greeting failed", mr[1])
+        self.assertIn("554 no service", mr[1])
+        # qmail-remote does not wait for QUIT's reply: poll for it
+        harness.wait_for(lambda: "QUIT" in bad.sessions[0]["cmds"], 5,
+                         what="QUIT at the refusing peer")
+        self.assertEqual(good.sessions, [])
+
+    def test_helo_rejected(self):
+        self.peer(ehlo="550 go away", helo="550 really")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("my name was rejected", mr[1])
+
+    def test_mail_5xx_and_4xx(self):
+        self.peer(mail="553 sender bad")
+        rr, mr, _ = self.remote()
+        self.assertEqual((rr, mr[0]), ([], "D"))
+        self.assertIn("sender was rejected", mr[1])
+        self.peers.pop().close()
+        self.peer(mail="451 later")
+        rr, mr, _ = self.remote()
+        self.assertEqual((rr, mr[0]), ([], "Z"))
+
+    def test_rcpt_mixed_each_recorded_once(self):
+        p = self.peer(rcpt={"h@example.test": "550 no such user",
+                            "s@example.test": "452 mailbox full"})
+        rcpts = ["r@example.test", "h@example.test", "s@example.test",
+                 "r2@example.test"]
+        rr, mr, _ = self.remote(rcpts)
+        self.assertEqual([x[0] for x in rr], ["r", "h", "s", "r"])
+        self.assertIn("does not like recipient", rr[1][1])
+        self.assertIn("550 no such user", rr[1][1])
+        self.assertEqual(mr[0], "K")
+        rcpt_cmds = [c for c in p.sessions[0]["cmds"] if c.startswith("RCPT")]
+        self.assertEqual(len(rcpt_cmds), 4)
+
+    def test_many_recipients_one_connection(self):
+        p = self.peer()
+        rcpts = ["u%d@example.test" % i for i in range(250)]
+        rr, mr, _ = self.remote(rcpts)
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(rr, [("r", "")] * 250)
+        self.assertEqual(len(p.sessions), 1)
+
+    def test_all_recipients_rejected(self):
+        p = self.peer(rcpt={"b@example.test": "550 no"})
+        rr, mr, _ = self.remote()
+        self.assertEqual(rr[0][0], "h")
+        self.assertEqual(mr[0], "D")
+        self.assertIn("Giving up on 127.0.0.1.", mr[1])
+        self.assertFalse(any(c == "DATA" for c in p.sessions[0]["cmds"]))
+
+    def test_data_4xx_5xx(self):
+        self.peer(data="554 no data")
+        rr, mr, _ = self.remote()
+        self.assertEqual((rr[0][0], mr[0]), ("r", "D"))
+        self.assertIn("failed on DATA command", mr[1])
+        self.peers.pop().close()
+        self.peer(data="451 later")
+        rr, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+
+    def test_after_data_4xx_5xx(self):
+        self.peer(final="554 content rejected")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "D")
+        self.assertIn("failed after I sent the message", mr[1])
+        self.assertIn("554 content rejected", mr[1])
+        self.peers.pop().close()
+        self.peer(final="452 try later")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+
+    def test_drop_after_data_possible_duplicate(self):
+        self.peer(final="drop")
+        rr, mr, _ = self.remote()
+        self.assertEqual(rr, [("r", "")])
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("connection died. Possible duplicate!", mr[1])
+
+    def test_stalled_peer_times_out(self):
+        self.inst.write_control("timeoutremote", "1\n")
+        self.peer(mail="stall")
+        t = time.time()
+        _, mr, _ = self.remote()
+        self.assertLess(time.time() - t, 8)
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("connection died", mr[1])
+        self.assertNotIn("duplicate", mr[1])
+
+    def test_malformed_replies_are_z_and_sanitized(self):
+        for bad in ("hello there", "250", "2x0 ok", "250-a\r\n251 b",
+                    "250\x01\x1b[31m"):
+            self.peer(greeting=bad)
+            _, mr, _ = self.remote()
+            if bad == "250":
+                # "250" alone is a well-formed reply, but not 220
+                self.assertIn("greeting failed", mr[1])
+            else:
+                self.assertEqual(mr[0], "Z", bad)
+                self.assertIn("malformed reply", mr[1], bad)
+            self.assertTrue(all(32 <= ord(c) < 127 or c == "\n"
+                                for c in mr[1]), mr[1])
+            self.peers.pop().close()
+
+    def test_huge_multiline_reply_capped(self):
+        # long lines are cut, the text is capped, the reply still counts
+        lines = "\r\n".join(["250-" + "x" * 3000] * 10 + ["250 end"])
+        self.peer(mail=lines, final=lines)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K")
+        self.assertLess(len(mr[1]), 2200)
+        self.assertIn("...", mr[1])
+        self.peers.pop().close()
+        # too many lines or too many bytes: garbage, a Z
+        for lines in ("\r\n".join(["250-x"] * 500 + ["250 end"]),
+                      "\r\n".join(["250-" + "x" * 900] * 100 +
+                                    ["250 end"])):
+            self.peer(mail=lines)
+            _, mr, _ = self.remote()
+            self.assertEqual(mr[0], "Z")
+            self.assertIn("malformed", mr[1])
+            self.peers.pop().close()
+
+    def test_connect_refused(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % port)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr, ("Z", "Sorry, I wasn't able to establish an "
+                              "SMTP connection. (#4.4.1)\n"))
+
+    def test_ipv6_loopback(self):
+        p = self.peer("::1")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K")
+        self.assertIn("::1 accepted message.", mr[1])
+        self.assertEqual(p.sessions[0]["peer"], "::1")
+
+    def test_address_literal_is_me(self):
+        # no smtproutes: [127.0.0.1] is this host, so qmail's D
+        _, mr, _ = self.remote(host="[127.0.0.1]")
+        self.assertEqual(mr[0], "D")
+        self.assertIn("best-preference MX", mr[1])
+
+    # routing files
+    def test_smtproutes_forms(self):
+        p = self.peer()
+        other = ScriptedPeer("127.0.0.1")
+        self.peers.append(other)
+        for routes, want in [
+                ("example.test:127.0.0.1;%d\n:127.0.0.1;%d\n", other),
+                (".test:127.0.0.1;%d\n:127.0.0.1;%d\n", other),
+                ("other.test:127.0.0.1;%d\n:127.0.0.1;%d\n", p),
+                ("example.test:127.0.0.1:%d\n:127.0.0.1;%d\n", other),
+                ("!@:127.0.0.1;%d\n:127.0.0.1;%d\n", p)]:
+            self.inst.write_control("smtproutes",
+                                    routes % (other.port, p.port))
+            before = (len(p.sessions), len(other.sessions))
+            _, mr, _ = self.remote()
+            self.assertEqual(mr[0], "K", routes)
+            after = (len(p.sessions), len(other.sessions))
+            got = other if after[1] > before[1] else p
+            self.assertIs(got, want, routes)
+
+    def test_smtproutes_bounce_route(self):
+        p = self.peer()
+        bounce = ScriptedPeer("127.0.0.1")
+        self.peers.append(bounce)
+        self.inst.write_control("smtproutes", "!@:127.0.0.1;%d\n"
+                                ":127.0.0.1;%d\n" % (bounce.port, p.port))
+        _, mr, _ = self.remote(sender="")
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(len(bounce.sessions), 1)
+        self.assertEqual(len(p.sessions), 0)
+
+    def test_smtproutes_ipv6_bracketed(self):
+        p = ScriptedPeer("::1")
+        self.peers.append(p)
+        self.inst.write_control("smtproutes", "example.test:[::1];%d\n"
+                                % p.port)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K")
+
+    def test_smtproutes_malformed_is_temporary(self):
+        self.inst.write_control("smtproutes", "example.test:relay;99999\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("control/smtproutes line 1", mr[1])
+
+    def test_qmtproutes_take_precedence(self):
+        smtp = self.peer()
+        q = QmtpPeer(answers={"d@example.test": "Dno such user",
+                              "z@example.test": "Zover quota"})
+        self.peers.append(q)
+        self.inst.write_control("qmtproutes", "example.test:127.0.0.1;%d\n"
+                                % q.port)
+        body = b"Subject: q\n\nline\n.\n"
+        rr, mr, _ = self.remote(["k@example.test", "d@example.test",
+                                 "z@example.test"], message=body)
+        self.assertEqual([x[0] for x in rr], ["r", "h", "s"])
+        self.assertIn("no such user", rr[1][1])
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(q.got[0], (body, "a@example.test",
+                                    ["k@example.test", "d@example.test",
+                                     "z@example.test"]))
+        self.assertEqual(smtp.sessions, [])
+
+    def test_qmtp_drop_is_possible_duplicate(self):
+        q = QmtpPeer(drop=True)
+        self.peers.append(q)
+        self.inst.write_control("qmtproutes", ":127.0.0.1;%d\n" % q.port)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("Possible duplicate!", mr[1])
+
+    def test_domainips_source_address_and_helo(self):
+        p = ScriptedPeer("127.0.0.1")
+        self.peers.append(p)
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % p.port)
+        self.inst.write_control("domainips",
+                                "example.test:127.0.0.2|mx2.example.test\n"
+                                ".sub.test:127.0.0.3\n"
+                                "*:127.0.0.1|default.example.test\n")
+        for sender, ip, helo in [
+                ("a@example.test", "127.0.0.2", "mx2.example.test"),
+                ("a@deep.sub.test", "127.0.0.3", "testhost.example"),
+                ("a@other.test", "127.0.0.1", "default.example.test"),
+                ("a@notexample.test", "127.0.0.1", "default.example.test"),
+                ("", "127.0.0.1", "default.example.test")]:
+            _, mr, _ = self.remote(sender=sender)
+            self.assertEqual(mr[0], "K", (sender, mr))
+            self.assertEqual((p.sessions[-1]["peer"], p.sessions[-1]["helo"]),
+                             (ip, helo), sender)
+
+    def test_domainips_missing_address_is_temporary(self):
+        self.peer()
+        self.inst.write_control("domainips", "*:192.0.2.77\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("192.0.2.77", mr[1])
+        self.assertIn("not configured on this host", mr[1])
+        self.inst.write_control("domainips", "*:not-an-ip\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("not a valid address", mr[1])
+
+    def test_domainips_family_mismatch(self):
+        self.peer("::1")
+        self.inst.write_control("domainips", "*:127.0.0.1\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("address family", mr[1])
+
+    def test_ipmeprint(self):
+        p = subprocess.run([self.inst.bin("ipmeprint")], capture_output=True,
+                           text=True, check=True)
+        lines = p.stdout.split()
+        self.assertIn("127.0.0.1", lines)
+        self.assertIn("::1", lines)
+
+
+class SmtpSink:
+    """Postfix's smtp-sink from the unpacked postfix package."""
+    dir = None
+
+    @classmethod
+    def fetch(cls):
+        if cls.dir is not None:
+            return cls.dir or None
+        cls.dir = ""
+        d = tempfile.mkdtemp(prefix="qmtr-postfix-")
+        try:
+            subprocess.run(["apt-get", "download", "postfix"], cwd=d,
+                           check=True, capture_output=True, timeout=120)
+            deb = [x for x in os.listdir(d) if x.endswith(".deb")][0]
+            subprocess.run(["dpkg-deb", "-x", deb, "x"], cwd=d, check=True,
+                           capture_output=True)
+        except (subprocess.SubprocessError, IndexError, OSError):
+            shutil.rmtree(d, ignore_errors=True)
+            return None
+        cls.dir = d
+        return d
+
+    @classmethod
+    def remove(cls):
+        if cls.dir:
+            shutil.rmtree(cls.dir, ignore_errors=True)
+        cls.dir = None
+
+    def __init__(self, *args):
+        d = self.dir
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(
+            d, "x/usr/lib/postfix"))
+        self.proc = subprocess.Popen(
+            [os.path.join(d, "x/usr/sbin/smtp-sink"), "-c", "-u", "nobody"] +
+            list(args) +
+            ["127.0.0.1:%d" % self.port, "100"], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        harness.wait_for(self._up, 10, what="smtp-sink")
+
+    def _up(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("smtp-sink exited: %s" %
+                                 self.proc.stdout.read().decode())
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 1).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+@needs_root
+class SmtpSinkTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if SmtpSink.fetch() is None:
+            raise unittest.SkipTest("postfix package not downloadable")
+        cls.inst = harness.Instance.shared()
+
+    @classmethod
+    def tearDownClass(cls):
+        SmtpSink.remove()
+
+    def setUp(self):
+        self.inst.reset()
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+
+    def sink(self, *args):
+        s = SmtpSink(*args)
+        self.sinks.append(s)
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % s.port)
+        return s
+
+    def remote(self, rcpts=("b@example.test",), **kw):
+        return run_remote(self.inst, "example.test", "a@example.test",
+                          rcpts, **kw)
+
+    def test_sink_accepts(self):
+        self.sink()
+        rr, mr, _ = self.remote(["b@example.test", "c@example.test"])
+        self.assertEqual((rr, mr[0]), ([("r", ""), ("r", "")], "K"))
+
+    def test_sink_rcpt_soft_and_hard(self):
+        self.sink("-r", "rcpt")
+        rr, mr, _ = self.remote()
+        self.assertEqual(rr[0][0], "s")
+        self.sinks.pop().stop()
+        self.sink("-f", "rcpt")
+        rr, mr, _ = self.remote()
+        self.assertEqual((rr[0][0], mr[0]), ("h", "D"))
+
+    def test_sink_data_failures(self):
+        self.sink("-f", "data")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "D")
+        self.sinks.pop().stop()
+        self.sink("-r", "data")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.sinks.pop().stop()
+        self.sink("-q", "data")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertIn("connection died", mr[1])
+
+    def test_sink_slow(self):
+        self.inst.write_control("timeoutremote", "1\n")
+        self.sink("-w", "3")
+        t = time.time()
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z")
+        self.assertLess(time.time() - t, 10)
+
+    def test_sink_throughput(self):
+        """Relay throughput: sequential qmail-remote runs of a 4 KB
+        message; prints messages per second (not an assertion)."""
+        self.sink()
+        msg = MSG + b"x" * 4000 + b"\n"
+        n = 200
+        t = time.time()
+        for _ in range(n):
+            _, mr, _ = self.remote(message=msg)
+            self.assertEqual(mr[0], "K")
+        rate = n / (time.time() - t)
+        print("\n  qmail-remote -> smtp-sink: %.0f messages/s "
+              "(sequential, 4 KB)" % rate)
+
+
+DNSMASQ_CONF = """no-resolv
+no-hosts
+no-poll
+local=/test/
+user=nobody
+group=nogroup
+port=53
+listen-address=127.0.0.1
+bind-interfaces
+mx-host=pref.test,mx1.pref.test,10
+mx-host=pref.test,mx2.pref.test,20
+host-record=mx1.pref.test,192.0.2.25
+host-record=mx2.pref.test,192.0.2.26
+mx-host=equal.test,e1.equal.test,10
+mx-host=equal.test,e2.equal.test,10
+host-record=e1.equal.test,192.0.2.26
+host-record=e2.equal.test,192.0.2.27
+host-record=implicit.test,192.0.2.26
+mx-host=self.test,me.self.test,10
+host-record=me.self.test,192.0.2.1
+mx-host=v6.test,mx.v6.test,10
+host-record=mx.v6.test,2001:db8::25
+cname=alias.test,pref.test
+mx-host=xn--bcher-kva.test,mx2.pref.test,10
+server=/tempfail.test/127.0.0.1#9
+"""
+
+
+def _ns_run(*cmd, check=True):
+    return subprocess.run(list(cmd), check=check, capture_output=True)
+
+
+@needs_root
+class MxTest(unittest.TestCase):
+    """MX behaviour through real DNS: qmail-remote and dnsmasq run in
+    network namespace qmtr-c, the peers listen in qmtr-p, joined by a veth
+    pair (192.0.2.1 <-> 192.0.2.25-27, 2001:db8::1 <-> ::25). A separate
+    peer namespace is needed because in one namespace every address is
+    "this host", and qmail-remote rightly refuses an MX that is itself."""
+    C, P = "qmtr-c", "qmtr-p"
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("dnsmasq") is None or shutil.which("ip") is None:
+            raise unittest.SkipTest("needs dnsmasq and ip")
+        cls.inst = harness.Instance.shared()
+        cls.tmp = tempfile.mkdtemp(prefix="qmtr-dns-")
+        os.chmod(cls.tmp, 0o755)
+        cls.dnsmasq = None
+        cls.peers = []
+        try:
+            cls._setup_net()
+        except Exception:
+            cls._teardown_net()
+            raise
+
+    @classmethod
+    def _setup_net(cls):
+        C, P = cls.C, cls.P
+        for ns in (C, P):
+            _ns_run("ip", "netns", "del", ns, check=False)
+            _ns_run("ip", "netns", "add", ns)
+            _ns_run("ip", "-n", ns, "link", "set", "lo", "up")
+        _ns_run("ip", "-n", C, "link", "add", "qmtr-a", "type", "veth",
+                "peer", "name", "qmtr-b", "netns", P)
+        _ns_run("ip", "-n", C, "addr", "add", "192.0.2.1/24", "dev",
+                "qmtr-a")
+        _ns_run("ip", "-n", C, "addr", "add", "2001:db8::1/64", "dev",
+                "qmtr-a", "nodad")
+        for a in ("192.0.2.25/24", "192.0.2.26/24", "192.0.2.27/24"):
+            _ns_run("ip", "-n", P, "addr", "add", a, "dev", "qmtr-b")
+        _ns_run("ip", "-n", P, "addr", "add", "2001:db8::25/64", "dev",
+                "qmtr-b", "nodad")
+        _ns_run("ip", "-n", C, "link", "set", "qmtr-a", "up")
+        _ns_run("ip", "-n", P, "link", "set", "qmtr-b", "up")
+        os.makedirs("/etc/netns/" + C, exist_ok=True)
+        with open("/etc/netns/%s/resolv.conf" % C, "w") as f:
+            f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        conf = os.path.join(cls.tmp, "dnsmasq.conf")
+        with open(conf, "w") as f:
+            f.write(DNSMASQ_CONF)
+        os.chmod(conf, 0o644)
+        cls.dnsmasq = subprocess.Popen(
+            ["ip", "netns", "exec", C, "dnsmasq", "-k", "--conf-file=" +
+             conf, "--pid-file="], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        harness.wait_for(lambda: _ns_run(
+            "ip", "netns", "exec", C, "dig", "+short", "+time=1",
+            "@127.0.0.1", "mx1.pref.test", check=False).stdout.strip(),
+            10, what="dnsmasq")
+
+    @classmethod
+    def _teardown_net(cls):
+        for p in cls.peers:
+            p.close()
+        cls.peers = []
+        if cls.dnsmasq is not None:
+            os.kill(cls.dnsmasq.pid, signal.SIGTERM)
+            try:
+                cls.dnsmasq.wait(5)
+            except subprocess.TimeoutExpired:
+                os.kill(cls.dnsmasq.pid, signal.SIGKILL)
+                cls.dnsmasq.wait()
+            cls.dnsmasq = None
+        for ns in (cls.C, cls.P):
+            _ns_run("ip", "netns", "del", ns, check=False)
+        shutil.rmtree("/etc/netns/" + cls.C, ignore_errors=True)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._teardown_net()
+
+    def setUp(self):
+        self.inst.reset()
+        self.inst.write_control("timeoutconnect", "3\n")
+        self.inst.write_control("timeoutremote", "10\n")
+        self.mine = []
+
+    def tearDown(self):
+        for p in self.mine:
+            p.close()
+
+    def peer(self, host, **script):
+        """A ScriptedPeer on HOST port 25 inside the peer namespace: the
+        listening socket is made there (setns) and served from here."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        here = os.open("/proc/self/ns/net", os.O_RDONLY)
+        there = os.open("/var/run/netns/" + self.P, os.O_RDONLY)
+        try:
+            if libc.setns(there, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+            try:
+                p = ScriptedPeer(host, 25, **script)
+            finally:
+                if libc.setns(here, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(here)
+            os.close(there)
+        self.mine.append(p)
+        return p
+
+    def remote(self, host, rcpts=None, sender="a@example.test"):
+        rcpts = rcpts or ["b@" + host]
+        p = subprocess.run(["ip", "netns", "exec", self.C,
+                            self.inst.bin("qmail-remote"), host, sender] +
+                           rcpts, input=MSG, capture_output=True, timeout=60)
+        parts = p.stdout.split(b"\0")
+        reports = [(x[:1].decode(), x[1:].decode()) for x in parts[:-1]]
+        self.assertTrue(reports, p.stderr)
+        return reports[:-1], reports[-1]
+
+    def test_preference_and_5xx_greeting_moves_on(self):
+        bad = self.peer("192.0.2.25", greeting="554 not here")
+        good = self.peer("192.0.2.26")
+        _, mr = self.remote("pref.test")
+        self.assertEqual(mr[0], "K", mr)
+        self.assertIn("192.0.2.26 accepted message", mr[1])
+        self.assertEqual(len(bad.sessions), 1)
+        self.assertEqual(good.sessions[0]["peer"], "192.0.2.1")
+
+    def test_lowest_preference_first(self):
+        first = self.peer("192.0.2.25")
+        second = self.peer("192.0.2.26")
+        for _ in range(3):
+            _, mr = self.remote("pref.test")
+            self.assertEqual(mr[0], "K")
+        self.assertEqual((len(first.sessions), len(second.sessions)), (3, 0))
+
+    def test_equal_preferences_shuffled(self):
+        a = self.peer("192.0.2.26")
+        b = self.peer("192.0.2.27")
+        for _ in range(16):
+            _, mr = self.remote("equal.test")
+            self.assertEqual(mr[0], "K")
+        self.assertGreater(len(a.sessions), 0)
+        self.assertGreater(len(b.sessions), 0)
+
+    def test_implicit_mx(self):
+        p = self.peer("192.0.2.26")
+        _, mr = self.remote("implicit.test")
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(len(p.sessions), 1)
+
+    def test_nxdomain_is_permanent(self):
+        _, mr = self.remote("nosuch.test")
+        self.assertEqual(mr, ("D", "Sorry, I couldn't find any host named "
+                              "nosuch.test. (#5.1.2)\n"))
+
+    def test_dns_tempfail_is_temporary(self):
+        _, mr = self.remote("tempfail.test")
+        self.assertEqual(mr[0], "Z")
+
+    def test_mx_is_me(self):
+        _, mr = self.remote("self.test")
+        self.assertEqual(mr[0], "D")
+        self.assertIn("best-preference MX", mr[1])
+        # with smtproutes the same host is fine: no MX check for relays
+        p = self.peer("192.0.2.26")
+        self.inst.write_control("smtproutes", "self.test:192.0.2.26\n")
+        _, mr = self.remote("self.test")
+        self.assertEqual(mr[0], "K")
+
+    def test_ipv6_mx(self):
+        p = self.peer("2001:db8::25")
+        _, mr = self.remote("v6.test")
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(p.sessions[0]["peer"], "2001:db8::1")
+
+    def test_cname_followed_recipient_kept(self):
+        p = self.peer("192.0.2.25")
+        _, mr = self.remote("alias.test", ["x@alias.test"])
+        self.assertEqual(mr[0], "K", mr)
+        self.assertIn("RCPT TO:<x@alias.test>", p.sessions[0]["cmds"])
+
+    def test_idn_domain(self):
+        p = self.peer("192.0.2.26")
+        _, mr = self.remote("b\u00fccher.test", ["x@xn--bcher-kva.test"])
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(len(p.sessions), 1)
