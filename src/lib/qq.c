@@ -170,3 +170,21 @@ qq_finish(struct qq *qq, const char *sender, char *const *rcpts,
 		return QQ_EXIT_WRITE; /* cannot happen, but never claim ok */
 	return WEXITSTATUS(status);
 }
+
+int
+qq_abort(struct qq *qq)
+{
+	int status;
+	pid_t r;
+
+	/* no flush: half a message and no envelope is what qmail-queue
+	 * must refuse (it only queues after the envelope's final \0) */
+	close(qq->msg.fd);
+	close(qq->envfd);
+	do
+		r = waitpid(qq->pid, &status, 0);
+	while (r == -1 && errno == EINTR);
+	if (r == -1 || !WIFEXITED(status))
+		return QQ_EXIT_BUG;
+	return WEXITSTATUS(status);
+}

@@ -77,5 +77,9 @@ void qq_puts(struct qq *qq, const char *s);
  * unwritable pipe gives a temporary code */
 int qq_finish(struct qq *qq, const char *sender, char *const *rcpts,
     size_t nrcpt);
+/* qq_abort: gives up on the message: closes both pipes without an
+ * envelope, so qmail-queue exits without queueing, and waits for it;
+ * returns its exit code (for the log) */
+int qq_abort(struct qq *qq);
 
 #endif

@@ -1,0 +1,175 @@
+/*
+ * data.c - DATA: the Received line, the message through the smtpdata
+ * decoder into qmail-queue, and the reply from qmail-queue's exit code.
+ *
+ * qmail-queue is started before 354 so that a queue problem is reported
+ * at once. The whole DATA stream is always read up to the real CR LF . CR
+ * LF, whatever was wrong with it; a refused message is never handed to
+ * qmail-queue (qq_abort closes its pipes before the envelope is complete,
+ * which makes it exit without queueing).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qq.h"
+#include "smtpd.h"
+#include "smtpdata.h"
+#include "tls.h"
+
+static void
+to_qq(void *ctx, const char *p, size_t n)
+{
+	qq_put(ctx, p, n);
+}
+
+static void
+received(struct smtpd *s, struct qq *qq)
+{
+	struct strbuf r = STRBUF_INIT;
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	/* qmail's format; every peer-supplied part is made safe */
+	(void)strbuf_appends(&r, "Received: from ");
+	smtpd_safe(&r, s->remotehost, 255);
+	if (s->helo.len == 0 || strcasecmp(s->helo.data, s->remotehost) != 0) {
+		(void)strbuf_appends(&r, " (HELO ");
+		smtpd_safe(&r, s->helo.data ? s->helo.data : "", 255);
+		(void)strbuf_appendc(&r, ')');
+	}
+	(void)strbuf_appends(&r, " (");
+	if (s->remoteinfo != NULL) {
+		smtpd_safe(&r, s->remoteinfo, 64);
+		(void)strbuf_appendc(&r, '@');
+	}
+	smtpd_safe(&r, s->remoteip, 64);
+	(void)strbuf_appends(&r, ")\n  by ");
+	smtpd_safe(&r, s->me.data, 255);
+	(void)strbuf_appends(&r, " with ");
+	(void)strbuf_appends(&r, smtpd_protocol(s));
+	if (s->tls != NULL) {
+		(void)strbuf_appends(&r, " (");
+		smtpd_safe(&r, s->tls_info, sizeof s->tls_info);
+		(void)strbuf_appendc(&r, ')');
+	}
+	gmtime_r(&now, &tm);
+	if (strftime(date, sizeof date, "%d %b %Y %H:%M:%S -0000", &tm) == 0)
+		date[0] = '\0';
+	(void)strbuf_printf(&r, "; %s\n", date);
+	qq_put(qq, r.data, r.len);
+	strbuf_free(&r);
+}
+
+static void
+export_env(struct smtpd *s)
+{
+	struct strbuf rc = STRBUF_INIT;
+	size_t i;
+
+	/* for the queue program (QMAILQUEUE filters); RCPTTO is one
+	 * recipient per line */
+	for (i = 0; i < s->rcpts.len; i++) {
+		if (i > 0)
+			(void)strbuf_appendc(&rc, '\n');
+		(void)strbuf_appends(&rc, s->rcpts.items[i]);
+	}
+	(void)strbuf_terminate(&rc);
+	if (setenv("HELOHOST", s->helo.data ? s->helo.data : "", 1) == -1 ||
+	    setenv("MAILFROM", s->mailfrom.data ? s->mailfrom.data : "", 1) ==
+		-1 ||
+	    setenv("RCPTTO", rc.data, 1) == -1)
+		die_nomem();
+	strbuf_free(&rc);
+}
+
+void
+smtpd_data(struct smtpd *s)
+{
+	const struct qq_code *code;
+	struct smtpdata d;
+	struct qq qq;
+	size_t used;
+	ssize_t r;
+	int exitcode;
+
+	if (!s->seenmail) {
+		smtpd_reply(s, "503 MAIL first (#5.5.1)");
+		return;
+	}
+	if (s->rcpts.len == 0) {
+		smtpd_reply(s, "554 no valid recipients (#5.5.1)");
+		return;
+	}
+	export_env(s);
+	if (!qq_start(&qq)) {
+		smtpd_log(s, "Reject", "DATA", "Qq_Start", NULL);
+		smtpd_reply(s, "451 qq temporary problem (#4.3.0)");
+		return;
+	}
+	smtpd_reply(s, "354 go ahead");
+	if (!smtpd_flush(s)) {
+		(void)qq_abort(&qq);
+		smtpd_quit(s, 0);
+	}
+	received(s, &qq);
+	smtpdata_init(&d, s->databytes, to_qq, &qq);
+	while (!d.done) {
+		if (iobuf_buffered(&s->in) == 0) {
+			r = iobuf_fill(&s->in);
+			if (r <= 0) {
+				(void)qq_abort(&qq);
+				smtpd_log(s, "Reject", "DATA", r == 0 ?
+				    "Eof_In_Data" : errno == ETIMEDOUT ?
+				    "Timeout" : "Read_Error", NULL);
+				if (r < 0 && errno == ETIMEDOUT)
+					smtpd_reply(s, "451 timeout (#4.4.2)");
+				smtpd_quit(s, 0);
+			}
+		}
+		used = smtpdata_feed(&d, s->in.buf + s->in.pos,
+		    s->in.len - s->in.pos);
+		s->in.pos += used;
+	}
+	if (d.flags & (SMTPDATA_BARELF | SMTPDATA_BARECR)) {
+		(void)qq_abort(&qq);
+		smtpd_log(s, "Reject", "DATA", d.flags & SMTPDATA_BARELF ?
+		    "Bare_LF" : "Bare_CR", NULL);
+		smtpd_reply(s, "451 See https://cr.yp.to/docs/smtplf.html: "
+			       "bare LF or CR in message refused (#4.6.0)");
+		(void)s->errors++;
+	} else if (d.flags & SMTPDATA_TOOBIG) {
+		(void)qq_abort(&qq);
+		smtpd_log(s, "Reject", "DATA", "Too_Big", NULL);
+		smtpd_reply_text(s, "552", "REPLY_MAXSIZE",
+		    "sorry, that message size exceeds my databytes limit "
+		    "(#5.3.4)");
+	} else if (d.hops >= SMTPD_HOPS_MAX) {
+		(void)qq_abort(&qq);
+		smtpd_log(s, "Reject", "DATA", "Too_Many_Hops", NULL);
+		smtpd_reply(s, "554 too many hops, this message is looping "
+			       "(#5.4.6)");
+	} else {
+		exitcode = qq_finish(&qq, s->mailfrom.data, s->rcpts.items,
+		    s->rcpts.len);
+		code = qq_lookup(exitcode);
+		if (code->class == QQ_OK) {
+			smtpd_log(s, "Accept", "DATA", "Queued", NULL);
+			smtpd_reply(s, "250 ok %lld qp %lu",
+			    (long long)time(NULL), (unsigned long)qq.pid);
+		} else {
+			char cond[32];
+
+			(void)snprintf(cond, sizeof cond, "Qq_%d", exitcode);
+			smtpd_log(s, "Reject", "DATA", cond, NULL);
+			smtpd_reply(s, "%s %s (#%s)",
+			    code->class == QQ_PERM ? "554" : "451",
+			    code->reason, code->status);
+		}
+	}
+	smtpd_reset_transaction(s);
+}
