@@ -27,6 +27,7 @@ ifeq ($(SAN),1)
 CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
+SANOBJ   = $(BUILD)/obj/tests/sanopts.o
 else
 HARDEN  += -D_FORTIFY_SOURCE=2
 endif
@@ -38,7 +39,7 @@ ALL_CFLAGS   := $(CFLAGS) $(WARN) $(HARDEN)
 # qmail-queue and qmail-local never get a NEEDED entry for OpenSSL.
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
 SSL_LIBS  := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
-LIBS      := -lcdb -lidn2 $(SSL_LIBS) -lresolv
+LIBS      := -lcdb -lidn2 $(SSL_LIBS) -lresolv -lcrypt
 
 # Build-time values: auto-str runs at every make and rewrites a file under
 # build/auto only when its value changed, so nothing relinks needlessly.
@@ -89,7 +90,7 @@ $(BUILD)/libauto.a: $(AUTO_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-LINKLIBS := $(BUILD)/libqmail.a $(BUILD)/libauto.a
+LINKLIBS := $(SANOBJ) $(BUILD)/libqmail.a $(BUILD)/libauto.a
 
 $(BUILD)/bin/%: $(BUILD)/obj/%.o $(LINKLIBS)
 	@mkdir -p $(dir $@)
@@ -98,7 +99,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/%.o $(LINKLIBS)
 define progdir
 $(BUILD)/bin/$(1): $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/$(1)/*.c)) $(LINKLIBS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LINKLIBS) $$(LIBS)
+	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$(filter-out $$(SANOBJ),$$(filter %.o,$$^)) $$(LINKLIBS) $$(LIBS)
 endef
 $(foreach d,$(PROGDIRS),$(eval $(call progdir,$(d))))
 
@@ -109,7 +110,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LINKLIBS)
 $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
 		$(BUILD)/obj/tests/fuzz/replay_main.o $(LINKLIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LINKLIBS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out $(SANOBJ),$(filter %.o,$^)) $(LINKLIBS) $(LIBS)
 
 # make setup: install into conf-qmail (root). make check: verify it.
 setup: all

@@ -51,7 +51,10 @@ def wait_for(pred, timeout=20.0, interval=0.02, what="condition"):
 # test would not otherwise notice still fails the run.
 SAN_DIR = None
 if os.environ.get("SAN") == "1":
-    SAN_DIR = tempfile.mkdtemp(prefix="qmtest-san-")
+    # the same directory is compiled into the programs (tests/sanopts.c)
+    SAN_DIR = "/tmp/qmtest-san"
+    shutil.rmtree(SAN_DIR, ignore_errors=True)
+    os.mkdir(SAN_DIR)
     os.chmod(SAN_DIR, 0o1777)
     os.environ["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:"
                                   "log_path=%s/asan" % SAN_DIR)
