@@ -1,0 +1,160 @@
+/*
+ * qmail-clean - removes queue files that qmail-send and qmail-todo may not
+ * remove themselves (they run as qmails; mess/, intd/ and todo/ belong to
+ * qmailq).
+ *
+ * Started by qmail-start as qmailq, with requests on fd 0 and answers on
+ * fd 1 (doc/INTERNALS.md, "qmail-send -> qmail-clean"):
+ *   mess/S/N\0  unlink intd/S/N (if present), then mess/S/N
+ *   todo/S/N\0  unlink intd/S/N, then todo/S/N
+ * answered by '+' (done, or nothing to do), '!' (failed; retry later) or
+ * 'x' (malformed request). It also removes files in pid/ older than 36
+ * hours, which a killed qmail-queue left behind, at start and then at most
+ * once an hour. It exits 0 at end of input, 111 on a read or write error.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "ctl.h"
+#include "die.h"
+#include "iobuf.h"
+#include "queue.h"
+#include "strbuf.h"
+
+#define REQUEST_MAX  100
+#define OSSIFIED     129600 /* 36 hours: longer than qmail-queue's 24 h */
+#define PID_INTERVAL 3600
+
+static void
+clean_pid_dir(time_t now)
+{
+	struct dirent *d;
+	struct stat st;
+	char path[300];
+	DIR *dir;
+
+	if ((dir = opendir("pid")) == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (strlen(d->d_name) + 5 > sizeof path)
+			continue;
+		memcpy(path, "pid/", 4);
+		memcpy(path + 4, d->d_name, strlen(d->d_name) + 1);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    now > st.st_atime + OSSIFIED)
+			unlink(path);
+	}
+	closedir(dir);
+}
+
+/* parse: REQ must be "mess/S/N" or "todo/S/N" with S = N mod split */
+static bool
+parse(const char *req, size_t len, bool *is_mess, unsigned long *id)
+{
+	char split[32], num[32];
+	const char *slash;
+	unsigned long s;
+	size_t slen, nlen;
+
+	if (len < 9 || (memcmp(req, "mess/", 5) && memcmp(req, "todo/", 5)))
+		return false;
+	*is_mess = req[0] == 'm';
+	slash = memchr(req + 5, '/', len - 5);
+	if (slash == NULL)
+		return false;
+	slen = (size_t)(slash - (req + 5));
+	nlen = len - 5 - slen - 1;
+	if (slen == 0 || slen >= sizeof split || nlen == 0 ||
+	    nlen >= sizeof num)
+		return false;
+	memcpy(split, req + 5, slen);
+	split[slen] = '\0';
+	memcpy(num, slash + 1, nlen);
+	num[nlen] = '\0';
+	if (!scan_ulong(split, &s) || !queue_parse_id(num, id))
+		return false;
+	/* "007" is not the name of anything in the queue */
+	if ((split[0] == '0' && slen > 1) || num[0] == '0')
+		return false;
+	return s == queue_split(*id);
+}
+
+static bool
+unlink_ok(const char *path)
+{
+	return unlink(path) == 0 || errno == ENOENT;
+}
+
+static char
+clean(bool is_mess, unsigned long id)
+{
+	struct strbuf path = STRBUF_INIT;
+	char ret = '!';
+
+	if (!queue_path(&path, "intd", id) || !unlink_ok(path.data))
+		goto out;
+	if (!queue_path(&path, is_mess ? "mess" : "todo", id) ||
+	    !unlink_ok(path.data))
+		goto out;
+	ret = '+';
+out:
+	strbuf_free(&path);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct strbuf req = STRBUF_INIT;
+	struct iobuf in;
+	char inbuf[1024];
+	time_t last, now;
+	unsigned long id;
+	bool is_mess;
+	char answer;
+
+	(void)argc;
+	die_init(argv[0] ? argv[0] : "qmail-clean");
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	if (chdir(auto_queue) == -1)
+		die_temp_sys("cannot chdir to %s", auto_queue);
+	last = time(NULL);
+	clean_pid_dir(last);
+	iobuf_init(&in, 0, inbuf, sizeof inbuf, 0);
+	for (;;) {
+		req.len = 0;
+		switch (iobuf_getline(&in, &req, REQUEST_MAX + 1, '\0')) {
+		case IO_OK:
+			break;
+		case IO_EOF:
+			if (req.len)
+				die_temp("request truncated by end of input");
+			strbuf_free(&req);
+			return 0;
+		case IO_TOOLONG:
+			die_temp("request longer than %d bytes", REQUEST_MAX);
+		default:
+			die_temp_sys("cannot read requests");
+		}
+		if (parse(req.data, req.len - 1, &is_mess, &id))
+			answer = clean(is_mess, id);
+		else
+			answer = 'x';
+		if (!fd_write_all(1, &answer, 1))
+			die_temp_sys("cannot write answer");
+		now = time(NULL);
+		if (now > last + PID_INTERVAL || now < last) {
+			clean_pid_dir(now);
+			last = now;
+		}
+	}
+}

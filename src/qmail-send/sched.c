@@ -1,0 +1,358 @@
+/*
+ * sched.c - the in-memory schedule of qmail-send.
+ *
+ * Each channel has a priority queue of (next attempt, message); pqdone
+ * holds messages whose channels may all be finished, pqfail messages to
+ * look at again after a system error. At start info/ is scanned once
+ * (sched_start); after that the queue directories are never rescanned:
+ * new messages come from qmail-todo, and the schedule is kept in memory.
+ * At exit each waiting message's next attempt is stored as the mtime of
+ * its channel file (sched_finish), as qmail does.
+ *
+ * Finishing a message (messdone): when neither local/S/N nor remote/S/N
+ * is left, inject the bounce (if any), remove info/S/N and have
+ * qmail-clean remove mess/S/N. The periodic cleanup walks mess/, a few
+ * entries per loop, for leftovers of a killed qmail-queue older than 36
+ * hours.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "auto.h"
+#include "queue.h"
+#include "send.h"
+
+#define FD_TOCLEAN   5
+#define FD_FROMCLEAN 6
+#define BATCH        100
+
+static const char *const chan_dir[CHANNELS] = {"local", "remote"};
+
+void
+sched_insert(struct send *st, struct prioq *pq, unsigned long id, time_t dt)
+{
+	struct prioq_elt e = {dt, id};
+
+	(void)st;
+
+	/* forgetting a message would stall it until the next restart:
+	 * wait for memory instead, as qmail does */
+	while (!prioq_insert(pq, &e)) {
+		log_str("alert: out of memory, sleeping...");
+		sleep(10);
+	}
+}
+
+void
+sched_done_add(struct send *st, unsigned long id, time_t dt)
+{
+	sched_insert(st, &st->pqdone, id, dt);
+}
+
+static void
+warn_file(const char *what, const struct strbuf *fn, const char *tail)
+{
+	log_begin();
+	log_add(what);
+	log_add(fn->data ? fn->data : "?");
+	log_add(tail);
+	log_end();
+}
+
+/* exists: 1 yes, 0 no, -1 error (logged) */
+static int
+exists(struct send *st, const char *dir, unsigned long id)
+{
+	struct stat sb;
+
+	if (!queue_path(&st->fn, dir, id))
+		return -1;
+	if (stat(st->fn.data, &sb) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	warn_file("warning: unable to stat ", &st->fn, "");
+	return -1;
+}
+
+void
+sched_add(struct send *st, unsigned long id)
+{
+	struct stat sb;
+	bool any = false;
+	int c;
+
+	switch (exists(st, "todo", id)) {
+	case 1:
+		return; /* qmail-todo will do it again and tell us */
+	case -1:
+		goto fail;
+	}
+	for (c = 0; c < CHANNELS; c++) {
+		if (!queue_path(&st->fn, chan_dir[c], id))
+			goto fail;
+		if (stat(st->fn.data, &sb) == 0) {
+			sched_insert(st, &st->chan[c].pq, id, sb.st_mtime);
+			any = true;
+		} else if (errno != ENOENT) {
+			warn_file("warning: unable to stat ", &st->fn,
+				  "; will try again later");
+			goto fail;
+		}
+	}
+	if (!any)
+		sched_done_add(st, id, st->now);
+	return;
+fail:
+	sched_insert(st, &st->pqfail, id, st->now + SLEEP_SYSFAIL);
+}
+
+void
+sched_start(struct send *st)
+{
+	char dir[64];
+	struct dirent *d;
+	unsigned long s, id;
+	DIR *dp;
+
+	for (s = 0; s < (auto_split ? auto_split : 1); s++) {
+		snprintf(dir, sizeof dir, "info/%lu", s);
+		while ((dp = opendir(dir)) == NULL) {
+			log_begin();
+			log_add("alert: unable to opendir ");
+			log_add(dir);
+			log_add(", sleeping...");
+			log_end();
+			sleep(10);
+		}
+		while ((d = readdir(dp)) != NULL)
+			if (queue_parse_id(d->d_name, &id) &&
+			    queue_split(id) == s)
+				sched_add(st, id);
+		closedir(dp);
+	}
+}
+
+void
+sched_finish(struct send *st)
+{
+	struct prioq_elt pe;
+	struct utimbuf ut;
+	int c;
+
+	for (c = 0; c < CHANNELS; c++)
+		while (prioq_min(&st->chan[c].pq, &pe)) {
+			prioq_delmin(&st->chan[c].pq);
+			if (!queue_path(&st->fn, chan_dir[c], pe.id))
+				continue;
+			ut.actime = ut.modtime = pe.dt;
+			if (utime(st->fn.data, &ut) == -1 && errno != ENOENT)
+				warn_file("warning: unable to utime ", &st->fn,
+					  "; message will be retried too soon");
+		}
+}
+
+void
+sched_run_now(struct send *st)
+{
+	int c;
+
+	for (c = 0; c < CHANNELS; c++)
+		prioq_set_all(&st->chan[c].pq, st->now);
+}
+
+bool
+sched_clean(struct send *st, const char *path)
+{
+	char answer;
+	ssize_t r;
+
+	if (!fd_write_all(FD_TOCLEAN, path, strlen(path) + 1))
+		goto died;
+	do
+		r = read(FD_FROMCLEAN, &answer, 1);
+	while (r == -1 && errno == EINTR);
+	if (r != 1)
+		goto died;
+	if (answer == '+')
+		return true;
+	log_begin();
+	log_add("warning: qmail-clean unable to clean up ");
+	log_add(path);
+	log_end();
+	return false;
+died:
+	if (!st->flag_exit)
+		log_str("alert: oh no! lost qmail-clean connection! dying...");
+	st->flag_exit = true;
+	return false;
+}
+
+bool
+sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
+	      time_t *birth)
+{
+	struct iobuf in;
+	char buf[256];
+	struct stat sb;
+	bool ok = false;
+	int fd;
+
+	if (!queue_path(&st->fn2, "info", id))
+		return false;
+	if ((fd = open(st->fn2.data, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	iobuf_init(&in, fd, buf, sizeof buf, 0);
+	sender->len = 0;
+	if (fstat(fd, &sb) == 0 &&
+	    iobuf_getline(&in, sender, RECORD_MAX, '\0') == IO_OK &&
+	    sender->data[0] == 'F') {
+		/* drop the F; the NUL stays as the terminator */
+		memmove(sender->data, sender->data + 1, sender->len - 1);
+		strbuf_truncate(sender, sender->len - 2);
+		*birth = sb.st_mtime;
+		ok = true;
+	}
+	close(fd);
+	return ok;
+}
+
+static void
+messdone(struct send *st, unsigned long id)
+{
+	int c;
+
+	for (c = 0; c < CHANNELS; c++)
+		switch (exists(st, chan_dir[c], id)) {
+		case 1:
+			return; /* a channel is still going */
+		case -1:
+			goto fail;
+		}
+	switch (exists(st, "todo", id)) {
+	case 1:
+		/* qmail-todo has not cleaned todo/ yet (or will redo the
+		 * message): look again soon */
+		sched_done_add(st, id, st->now + 1);
+		return;
+	case -1:
+		goto fail;
+	}
+	switch (exists(st, "info", id)) {
+	case 0:
+		return; /* already finished */
+	case -1:
+		goto fail;
+	}
+	if (!bounces_inject(st, id))
+		goto fail;
+	log_begin();
+	log_add("end msg ");
+	log_addnum(id);
+	log_end();
+	if (!queue_path(&st->fn, "info", id) || unlink(st->fn.data) == -1) {
+		warn_file("warning: unable to unlink ", &st->fn,
+			  "; will try again later");
+		goto fail;
+	}
+	if (queue_path(&st->fn, "mess", id))
+		sched_clean(st, st->fn.data);
+	return;
+fail:
+	sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
+}
+
+/* cleanup_step: looks at a few entries of mess/ for old leftovers */
+static void
+cleanup_step(struct send *st)
+{
+	struct dirent *d;
+	struct stat sb;
+	unsigned long id;
+	char dir[64];
+	int n;
+
+	if (!st->cleanup_running) {
+		if (st->now < st->cleanup_time)
+			return;
+		st->cleanup_running = true;
+		st->cleanup_split = 0;
+		st->cleanup_dir = NULL;
+	}
+	for (n = 0; n < BATCH; n++) {
+		if (st->cleanup_dir == NULL) {
+			if (st->cleanup_split >=
+			    (auto_split ? auto_split : 1)) {
+				st->cleanup_running = false;
+				st->cleanup_time = st->now + SLEEP_CLEANUP;
+				return;
+			}
+			snprintf(dir, sizeof dir, "mess/%lu",
+				 st->cleanup_split++);
+			if ((st->cleanup_dir = opendir(dir)) == NULL)
+				continue;
+		}
+		if ((d = readdir(st->cleanup_dir)) == NULL) {
+			closedir(st->cleanup_dir);
+			st->cleanup_dir = NULL;
+			continue;
+		}
+		if (!queue_parse_id(d->d_name, &id))
+			continue;
+		if (!queue_path(&st->fn, "mess", id) ||
+		    stat(st->fn.data, &sb) == -1)
+			continue; /* probably qmail-queue removed it */
+		if (st->now <= sb.st_mtime + OSSIFIED)
+			continue;
+		if (exists(st, "info", id) != 0 || exists(st, "todo", id) != 0)
+			continue;
+		queue_path(&st->fn, "mess", id);
+		sched_clean(st, st->fn.data);
+	}
+}
+
+void
+sched_do(struct send *st)
+{
+	struct prioq_elt pe;
+	int n;
+
+	for (n = 0;
+	     n < BATCH && prioq_min(&st->pqfail, &pe) && pe.dt <= st->now;
+	     n++) {
+		prioq_delmin(&st->pqfail);
+		sched_add(st, pe.id);
+	}
+	for (n = 0; n < BATCH && !st->flag_exit &&
+		    prioq_min(&st->pqdone, &pe) && pe.dt <= st->now;
+	     n++) {
+		prioq_delmin(&st->pqdone);
+		messdone(st, pe.id);
+	}
+	if (!st->flag_exit)
+		cleanup_step(st);
+}
+
+void
+sched_wakeup(const struct send *st, time_t *wakeup)
+{
+	struct prioq_elt pe;
+
+	if (prioq_min(&st->pqfail, &pe) && pe.dt < *wakeup)
+		*wakeup = pe.dt;
+	if (st->flag_exit)
+		return;
+	if (prioq_min(&st->pqdone, &pe) && pe.dt < *wakeup)
+		*wakeup = pe.dt;
+	if (st->cleanup_running)
+		*wakeup = st->now;
+	else if (st->cleanup_time < *wakeup)
+		*wakeup = st->cleanup_time;
+}

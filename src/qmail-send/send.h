@@ -1,0 +1,184 @@
+/*
+ * send.h - qmail-send's parts, shared by the files of src/qmail-send/.
+ *
+ * qmail-send runs as qmails in the queue directory, with its log on fd 0,
+ * the spawners on fds 1-4, qmail-clean on 5/6 and qmail-todo on 7/8
+ * (doc/INTERNALS.md). One struct send holds all of its state; main.c owns
+ * it and passes it to the other parts:
+ *   log.c      log lines in qmail's format, on fd 0
+ *   conf.c     control files (start and HUP)
+ *   deliver.c  the channels: spawner slots, jobs and passes over
+ *              local/S/N and remote/S/N
+ *   sched.c    the in-memory schedule: the priority queues, the start-up
+ *              scan of info/, finishing messages, the periodic cleanup
+ *   bounces.c  collecting failure reports and injecting bounces
+ *   todo.c     the pipe to qmail-todo
+ * Memory: per queued message, one 16-byte entry in each priority queue it
+ * is waiting in; per delivery under way, one slot and its job. Nothing
+ * here exits except main(); on ENOMEM or I/O errors a part logs, backs off
+ * (SLEEP_SYSFAIL) and tries again later.
+ */
+#ifndef SEND_H
+#define SEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <poll.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "iobuf.h"
+#include "prioq.h"
+#include "rewrite.h"
+#include "strbuf.h"
+
+#define CHANNELS    2
+#define CHAN_LOCAL  0
+#define CHAN_REMOTE 1
+
+#define SLEEP_TODO    1500
+#define SLEEP_FOREVER 86400
+#define SLEEP_CLEANUP 76431
+#define SLEEP_SYSFAIL 123
+#define OSSIFIED      129600 /* 36 hours: longer than qmail-queue's 24 h */
+#define REPORT_MAX    4000   /* delivery report text kept per delivery */
+#define RECORD_MAX    1100   /* a record of info/, local/ or remote/ */
+#define OUTBUF_MAX    65536  /* requests queued for one spawner */
+#define SLOT_MAX      65535  /* the widened spawner protocol's slot limit */
+
+struct conf {
+	unsigned long lifetime;
+	unsigned long concurrency[CHANNELS];
+	unsigned long bouncemaxbytes; /* 0: no limit */
+	struct strbuf bouncefrom;
+	struct strbuf bouncehost;
+	struct strbuf doublebounceto; /* full address; "" discards */
+	struct rewrite rw;
+};
+
+struct del {
+	bool used;
+	size_t job;
+	unsigned long delid;
+	off_t mpos; /* where the record's T is, in the channel file */
+	struct strbuf recip;
+};
+
+struct job {
+	unsigned refs; /* 0: free */
+	unsigned long id;
+	int channel;
+	time_t retry;
+	bool dying;  /* past queuelifetime: a deferral is a failure */
+	bool hiteof; /* the pass read the whole channel file */
+	size_t numtodo;
+	struct strbuf sender;
+};
+
+struct pass {
+	unsigned long id; /* 0: no pass */
+	size_t job;
+	int fd;
+	off_t mpos;
+	struct iobuf in;
+	char buf[4096];
+};
+
+struct reply {
+	unsigned char head[3]; /* slot (2 bytes) and status */
+	size_t headlen;
+	struct strbuf text;
+	bool cut;
+};
+
+struct chan {
+	int fdout, fdin;
+	bool alive;
+	unsigned long ceiling;
+	unsigned long concurrency; /* min(ceiling, control file) */
+	unsigned long used;
+	struct del *d;
+	size_t dcap;
+	size_t hint; /* where to look for a free slot */
+	struct strbuf out;
+	size_t outpos;
+	struct reply reply;
+	struct prioq pq;
+	struct pass pass;
+};
+
+struct send {
+	struct conf conf;
+	struct chan chan[CHANNELS];
+	struct job *jobs;
+	size_t njobs;
+	size_t *freejobs; /* stack of free job indexes */
+	size_t nfree;
+	struct prioq pqdone; /* messages whose channels may be finished */
+	struct prioq pqfail; /* messages to look at again after an error */
+	time_t now;
+	bool flag_exit;
+	unsigned long next_delid;
+	/* qmail-todo */
+	int todo_in, todo_out;
+	bool todo_alive;
+	struct strbuf todo_buf;
+	/* cleanup of mess/ leftovers */
+	time_t cleanup_time;
+	bool cleanup_running;
+	unsigned long cleanup_split;
+	void *cleanup_dir;
+	/* scratch file names */
+	struct strbuf fn, fn2;
+};
+
+/* log.c */
+void log_begin(void);
+void log_add(const char *s);
+void log_addsafe(const char *s);
+void log_addnum(unsigned long n);
+void log_end(void);
+void log_str(const char *s);
+void log_status(const struct send *st);
+
+/* conf.c */
+bool conf_load(struct conf *conf, bool initial);
+void conf_reread(struct send *st);
+void conf_free(struct conf *conf);
+
+/* deliver.c */
+bool deliver_init(struct send *st);
+void deliver_apply_concurrency(struct send *st);
+bool deliver_canexit(const struct send *st);
+void deliver_pollfds(struct send *st, struct pollfd *p, size_t *n);
+void deliver_io(struct send *st, const struct pollfd *p, size_t n);
+void deliver_passes(struct send *st);
+bool deliver_busy(const struct send *st);
+void deliver_wakeup(const struct send *st, time_t *wakeup);
+
+/* sched.c */
+void sched_add(struct send *st, unsigned long id);
+void sched_start(struct send *st);
+void sched_finish(struct send *st);
+void sched_run_now(struct send *st);
+void sched_insert(struct send *st, struct prioq *pq, unsigned long id,
+		  time_t dt);
+void sched_done_add(struct send *st, unsigned long id, time_t dt);
+void sched_do(struct send *st);
+void sched_wakeup(const struct send *st, time_t *wakeup);
+bool sched_clean(struct send *st, const char *path);
+bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
+		   time_t *birth);
+
+/* bounces.c */
+bool bounces_add(struct send *st, unsigned long id, const char *recip,
+		 const char *report);
+bool bounces_inject(struct send *st, unsigned long id);
+
+/* todo.c */
+void todo_init(struct send *st);
+void todo_pollfd(struct send *st, struct pollfd *p, size_t *n);
+void todo_io(struct send *st, const struct pollfd *p, size_t n);
+void todo_tell(struct send *st, char c);
+
+#endif

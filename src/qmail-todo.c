@@ -1,0 +1,470 @@
+/*
+ * qmail-todo - preprocesses newly queued messages for qmail-send.
+ *
+ * Started by qmail-start as qmails, with qmail-send's bytes on fd 7, its
+ * own messages to qmail-send on fd 8, and a qmail-clean of its own on fds
+ * 5 (requests) and 6 (answers). The protocol and the steps are in
+ * doc/INTERNALS.md ("qmail-todo: preprocessing", "qmail-send <->
+ * qmail-todo"). For every todo/S/N it writes info/S/N and local/S/N and/or
+ * remote/S/N (recipients routed by control/locals and virtualdomains, see
+ * lib/rewrite.h), fsyncs them, tells qmail-send, waits for its '+', and
+ * only then has qmail-clean remove todo/S/N and intd/S/N. A crash at any
+ * point makes the message be done again: a duplicate, never a loss.
+ *
+ * todo/ is scanned when qmail-send says S, whenever lock/trigger fires,
+ * and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
+ * Exit: 0 on X from qmail-send or when it goes away; 111 when it cannot
+ * start (controls, queue directory) or a pipe is broken.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "ctl.h"
+#include "die.h"
+#include "iobuf.h"
+#include "queue.h"
+#include "rewrite.h"
+#include "strbuf.h"
+
+#define FD_FROMSEND  7
+#define FD_TOSEND    8
+#define FD_TOCLEAN   5
+#define FD_FROMCLEAN 6
+#define SLEEP_TODO   1500
+#define RECORD_MAX   1100 /* an address is at most 1000 bytes */
+#define LOG_MAX      1000
+
+struct todo {
+	struct rewrite rw;
+	int trigger;
+	bool flag_reread;
+	bool flag_exit;
+};
+
+static void send_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+send_log(const char *fmt, ...)
+{
+	char line[LOG_MAX + 2];
+	va_list ap;
+	int n;
+
+	line[0] = 'L';
+	va_start(ap, fmt);
+	n = vsnprintf(line + 1, LOG_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= LOG_MAX)
+		n = LOG_MAX - 1;
+	line[n + 1] = '\0';
+	/* a sender with a NUL cannot exist; cut at one anyway */
+	if (!fd_write_all(FD_TOSEND, line, strlen(line) + 1))
+		die_temp_sys("lost connection to qmail-send");
+}
+
+/* log_safe: as qmail's logsafe, so that an envelope sender cannot forge
+ * or garble log lines: '%' and bytes outside '!'..'~' become '_' */
+static void
+log_safe(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 33 || (unsigned char)*s > 126 ||
+		    *s == '%')
+			*s = '_';
+}
+
+static void
+reread(struct todo *t)
+{
+	struct rewrite fresh;
+	const char *failed;
+
+	rewrite_init(&fresh);
+	if (rewrite_load(&fresh, auto_qmail, &failed) != CTL_OK) {
+		send_log("alert: qmail-todo: unable to reread %s", failed);
+		rewrite_free(&fresh);
+		return;
+	}
+	rewrite_free(&t->rw);
+	t->rw = fresh;
+}
+
+/* handle_byte: one byte from qmail-send; returns true for '+' */
+static bool
+handle_byte(struct todo *t, char c)
+{
+	switch (c) {
+	case '+':
+		return true;
+	case 'H':
+		t->flag_reread = true;
+		break;
+	case 'X':
+		t->flag_exit = true;
+		break;
+	case 'S':
+		break;
+	default:
+		die_temp("protocol error: qmail-send sent byte %d",
+			 (unsigned char)c);
+	}
+	return false;
+}
+
+/* read_send: reads what qmail-send has sent; WAIT blocks for one byte.
+ * Returns true when a '+' came. Exits when qmail-send is gone. */
+static bool
+read_send(struct todo *t, bool wait)
+{
+	char buf[64];
+	bool plus = false;
+	ssize_t r;
+	int i;
+
+	for (;;) {
+		if (!wait) {
+			struct pollfd p = {FD_FROMSEND, POLLIN, 0};
+			if (poll(&p, 1, 0) <= 0)
+				return plus;
+		}
+		r = read(FD_FROMSEND, buf, wait ? 1 : sizeof buf);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			die_temp_sys("cannot read from qmail-send");
+		if (r == 0)
+			_exit(0); /* qmail-send went away: nothing is lost */
+		for (i = 0; i < r; i++)
+			if (handle_byte(t, buf[i]))
+				plus = true;
+		if (wait)
+			return plus;
+	}
+}
+
+static void
+unlink_stale(const char *dir, unsigned long id, struct strbuf *fn)
+{
+	if (queue_path(fn, dir, id) && unlink(fn->data) == -1 &&
+	    errno != ENOENT)
+		send_log("warning: unable to unlink %s", fn->data);
+}
+
+struct chanfile {
+	int fd;
+	struct iobuf out;
+	char buf[4096];
+};
+
+static bool
+chan_put(struct chanfile *ch, const char *dir, unsigned long id,
+	 const struct strbuf *rcpt, struct strbuf *fn)
+{
+	if (ch->fd == -1) {
+		if (!queue_path(fn, dir, id))
+			return false;
+		ch->fd = open(fn->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+		if (ch->fd == -1) {
+			send_log("warning: unable to create %s", fn->data);
+			return false;
+		}
+		iobuf_init(&ch->out, ch->fd, ch->buf, sizeof ch->buf, 0);
+	}
+	return iobuf_put(&ch->out, "T", 1) &&
+	       iobuf_put(&ch->out, rcpt->data, rcpt->len) &&
+	       iobuf_put(&ch->out, "", 1);
+}
+
+static bool
+chan_finish(struct chanfile *ch, const char *dir, unsigned long id,
+	    struct strbuf *fn)
+{
+	if (ch->fd == -1)
+		return true;
+	if (!iobuf_flush(&ch->out) || fsync(ch->fd) == -1) {
+		if (queue_path(fn, dir, id))
+			send_log("warning: trouble writing to %s", fn->data);
+		return false;
+	}
+	return true;
+}
+
+/* process: preprocesses todo/S/ID; false leaves it for the next scan */
+static bool
+process(struct todo *t, unsigned long id)
+{
+	struct strbuf fn = STRBUF_INIT, rec = STRBUF_INIT, addr = STRBUF_INIT;
+	struct chanfile ch[2], info;
+	struct iobuf in;
+	char inbuf[4096], msg[40];
+	unsigned long uid = 0, pid = 0;
+	struct stat st;
+	bool ok = false, have_sender = false;
+	int fd, c, i;
+	char answer;
+
+	for (c = 0; c < 2; c++)
+		ch[c].fd = -1;
+	info.fd = -1;
+	if (!queue_path(&fn, "todo", id))
+		goto out;
+	if ((fd = open(fn.data, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			send_log("warning: unable to open %s", fn.data);
+		goto out;
+	}
+	iobuf_init(&in, fd, inbuf, sizeof inbuf, 0);
+	if (!queue_path(&fn, "mess", id) || stat(fn.data, &st) == -1) {
+		send_log("warning: unable to stat %s", fn.data);
+		goto closein;
+	}
+	unlink_stale("local", id, &fn);
+	unlink_stale("remote", id, &fn);
+	unlink_stale("info", id, &fn);
+	if (!queue_path(&fn, "info", id))
+		goto closein;
+	info.fd = open(fn.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (info.fd == -1) {
+		send_log("warning: unable to create %s", fn.data);
+		goto closein;
+	}
+	iobuf_init(&info.out, info.fd, info.buf, sizeof info.buf, 0);
+	send_log("new msg %lu", id);
+	for (;;) {
+		rec.len = 0;
+		enum io_status s = iobuf_getline(&in, &rec, RECORD_MAX, '\0');
+		if (s == IO_EOF && rec.len == 0)
+			break;
+		if (s != IO_OK) {
+			queue_path(&fn, "todo", id);
+			send_log("warning: trouble reading %s", fn.data);
+			goto closein;
+		}
+		rec.len--; /* the NUL */
+		if (rec.len == 0)
+			continue; /* a client-form terminator: harmless */
+		switch (rec.data[0]) {
+		case 'u':
+		case 'p':
+			if (!strbuf_terminate(&rec) ||
+			    !scan_ulong(rec.data + 1,
+					rec.data[0] == 'u' ? &uid : &pid))
+				goto badrecord;
+			break;
+		case 'F':
+			if (have_sender ||
+			    !iobuf_put(&info.out, rec.data, rec.len + 1))
+				goto badrecord;
+			have_sender = true;
+			strbuf_terminate(&rec);
+			log_safe(rec.data + 1);
+			send_log("info msg %lu: bytes %llu from <%s> qp %lu "
+				 "uid %lu",
+				 id, (unsigned long long)st.st_size,
+				 rec.data + 1, pid, uid);
+			break;
+		case 'T':
+			if (!have_sender)
+				goto badrecord;
+			switch (rewrite_addr(&t->rw, rec.data + 1, rec.len - 1,
+					     &addr)) {
+			case REWRITE_LOCAL:
+				c = 0;
+				break;
+			case REWRITE_REMOTE:
+				c = 1;
+				break;
+			default:
+				send_log("warning: out of memory");
+				goto closein;
+			}
+			if (!chan_put(&ch[c], c ? "remote" : "local", id, &addr,
+				      &fn))
+				goto closein;
+			break;
+		default:
+			goto badrecord;
+		}
+	}
+	if (!have_sender)
+		goto badrecord;
+	if (!iobuf_flush(&info.out) || fsync(info.fd) == -1) {
+		queue_path(&fn, "info", id);
+		send_log("warning: trouble writing to %s", fn.data);
+		goto closein;
+	}
+	if (!chan_finish(&ch[0], "local", id, &fn) ||
+	    !chan_finish(&ch[1], "remote", id, &fn))
+		goto closein;
+	close(fd);
+	fd = -1;
+	/* tell qmail-send, and wait until it has taken the message */
+	i = snprintf(msg, sizeof msg, "D%c%lu",
+		     ch[0].fd != -1 ? (ch[1].fd != -1 ? 'B' : 'L')
+				    : (ch[1].fd != -1 ? 'R' : 'X'),
+		     id);
+	if (!fd_write_all(FD_TOSEND, msg, (size_t)i + 1))
+		die_temp_sys("lost connection to qmail-send");
+	while (!read_send(t, true))
+		;
+	if (!queue_path(&fn, "todo", id) ||
+	    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
+		die_temp_sys("lost connection to qmail-clean");
+	for (;;) {
+		ssize_t r = read(FD_FROMCLEAN, &answer, 1);
+		if (r == 1)
+			break;
+		if (r == -1 && errno == EINTR)
+			continue;
+		die_temp("lost connection to qmail-clean");
+	}
+	if (answer != '+')
+		send_log("warning: qmail-clean unable to clean up %s", fn.data);
+	ok = true;
+	goto out;
+badrecord:
+	queue_path(&fn, "todo", id);
+	send_log("warning: unknown record type in %s", fn.data);
+closein:
+	if (fd != -1)
+		close(fd);
+out:
+	for (c = 0; c < 2; c++)
+		if (ch[c].fd != -1)
+			close(ch[c].fd);
+	if (info.fd != -1)
+		close(info.fd);
+	strbuf_free(&fn);
+	strbuf_free(&rec);
+	strbuf_free(&addr);
+	return ok;
+}
+
+static void
+drain_trigger(int fd)
+{
+	char buf[256];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
+/* scan: one pass over todo/; stops early on X from qmail-send */
+static void
+scan(struct todo *t)
+{
+	char dir[64];
+	struct dirent *d;
+	unsigned long s, id;
+	DIR *dp;
+
+	for (s = 0; s < (auto_split ? auto_split : 1); s++) {
+		snprintf(dir, sizeof dir, "todo/%lu", s);
+		if ((dp = opendir(dir)) == NULL) {
+			send_log("warning: unable to open %s", dir);
+			continue;
+		}
+		while ((d = readdir(dp)) != NULL) {
+			if (!queue_parse_id(d->d_name, &id) ||
+			    queue_split(id) != s)
+				continue;
+			process(t, id);
+			read_send(t, false);
+			if (t->flag_reread) {
+				t->flag_reread = false;
+				reread(t);
+			}
+			if (t->flag_exit)
+				break;
+		}
+		closedir(dp);
+		if (t->flag_exit)
+			return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct todo t;
+	const char *failed;
+	struct pollfd p[2];
+	time_t next_scan, now;
+	bool want_scan = true;
+	int timeout;
+
+	(void)argc;
+	die_init(argv[0] ? argv[0] : "qmail-todo");
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	memset(&t, 0, sizeof t);
+	rewrite_init(&t.rw);
+	if (rewrite_load(&t.rw, auto_qmail, &failed) != CTL_OK)
+		die_temp("cannot read %s", failed);
+	if (chdir(auto_queue) == -1)
+		die_temp_sys("cannot chdir to %s", auto_queue);
+	/* O_RDWR: a fifo with a writer of our own never reports EOF */
+	t.trigger = open("lock/trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t.trigger == -1)
+		die_temp_sys("cannot open lock/trigger");
+	/* wait for S: qmail-send has scanned the queue and takes D now */
+	for (;;) {
+		char c;
+		ssize_t r = read(FD_FROMSEND, &c, 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			t.flag_exit = true; /* qmail-send is gone */
+		else if (c == 'S')
+			break;
+		else
+			handle_byte(&t, c);
+		if (t.flag_exit)
+			break;
+	}
+	next_scan = 0;
+	while (!t.flag_exit) {
+		if (t.flag_reread) {
+			t.flag_reread = false;
+			reread(&t);
+		}
+		now = time(NULL);
+		if (want_scan || now >= next_scan) {
+			want_scan = false;
+			next_scan = now + SLEEP_TODO;
+			drain_trigger(t.trigger);
+			scan(&t);
+			continue;
+		}
+		p[0].fd = FD_FROMSEND;
+		p[0].events = POLLIN;
+		p[1].fd = t.trigger;
+		p[1].events = POLLIN;
+		timeout = (int)(next_scan - now) * 1000;
+		if (poll(p, 2, timeout) == -1) {
+			if (errno != EINTR)
+				die_temp_sys("poll");
+			continue;
+		}
+		if (p[0].revents)
+			read_send(&t, false);
+		if (p[1].revents & POLLIN)
+			want_scan = true;
+	}
+	rewrite_free(&t.rw);
+	return 0;
+}

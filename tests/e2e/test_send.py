@@ -1,0 +1,429 @@
+"""qmail-start, qmail-send, qmail-todo and qmail-clean, end to end.
+
+Everything runs through the installed programs of a shared instance:
+qmail-start started as a supervisor would, mail queued with qmail-queue,
+delivered by qmail-lspawn/qmail-local into test users' Maildirs, and the
+log (qmail-send's fd 0, qmail-start's stdout) checked line by line. Test
+users start with "qmts".
+
+The queue-lifetime test ages a message by writing an old mtime on its
+info/ file (qmail-send takes a message's birth from that mtime each time it
+opens the message), then sends ALRM: no faked clock is needed, and the
+default queuelifetime of 604800 s is what is tested.
+"""
+import glob
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import harness
+from harness import Instance, maildir_messages, needs_root, wait_for
+
+MSG = "From: someone\nSubject: test {n}\n\nbody {n}\n"
+
+
+def log_text(inst):
+    return inst.read_log().decode(errors="replace")
+
+
+def count_in_log(inst, pattern):
+    return len(re.findall(pattern, log_text(inst), re.M))
+
+
+def msg_ids(inst):
+    """Message ids still in the queue (mess/)."""
+    return sorted(int(os.path.basename(p)) for p in inst.queue_files("mess"))
+
+
+def group_pids(pgid):
+    pids = []
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(d + "/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(os.path.basename(d)))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+@needs_root
+class SendTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = Instance.shared()
+
+    def setUp(self):
+        self.inst.reset()
+        self.users = {}
+
+    def tearDown(self):
+        self.inst.stop()
+
+    def user(self, name):
+        u = self.inst.user(name)
+        u.maildir()
+        self.users[name] = u
+        return u
+
+    def queue(self, sender, rcpts, body="x", n=0):
+        p = self.inst.queue(MSG.format(n=n) + body + "\n", sender, rcpts)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def unreachable_remote(self):
+        # every remote delivery goes to a port where nothing listens: a
+        # temporary failure, whatever qmail-remote can do
+        self.inst.write_control("smtproutes", ":127.0.0.1:1\n")
+
+    def wait_mail(self, user, count=1, timeout=20):
+        md = os.path.join(user.home, "Maildir")
+        return wait_for(lambda: (len(maildir_messages(md)) >= count and
+                                 maildir_messages(md)),
+                        timeout, what="%d message(s) for %s; log:\n%s" %
+                        (count, user.name, log_text(self.inst)[-3000:]))
+
+    def wait_log(self, pattern, count=1, timeout=20):
+        return wait_for(lambda: count_in_log(self.inst, pattern) >= count,
+                        timeout, what="log %r x%d; log:\n%s" %
+                        (pattern, count, log_text(self.inst)[-3000:]))
+
+    def wait_queue_empty(self, timeout=20):
+        try:
+            wait_for(lambda: not msg_ids(self.inst), timeout,
+                     what="an empty queue")
+        except AssertionError:
+            left = {sub: self.inst.queue_files(sub) for sub in
+                    ("mess", "todo", "info", "local", "remote", "bounce")}
+            raise AssertionError("queue not empty after %ds: %r\nlog:\n%s"
+                                 % (timeout, left,
+                                    log_text(self.inst)[-4000:]))
+
+    # --- local delivery and the log -----------------------------------
+
+    def test_local_delivery_and_log_format(self):
+        u = self.user("qmtsloc")
+        self.inst.start()
+        self.queue("sender@example.org", ["qmtsloc@testhost.example"])
+        msgs = self.wait_mail(u)
+        self.assertEqual(msgs[0]["Subject"], "test 0")
+        self.wait_queue_empty()
+        log = log_text(self.inst)
+        self.assertRegex(log, r"(?m)^status: local 0/10 remote 0/20$")
+        m = re.search(r"(?m)^new msg (\d+)$", log)
+        self.assertTrue(m, log)
+        n = m.group(1)
+        self.assertRegex(log, r"(?m)^info msg %s: bytes \d+ from "
+                         r"<sender@example.org> qp \d+ uid 0$" % n)
+        m = re.search(r"(?m)^starting delivery (\d+): msg %s to local "
+                      r"qmtsloc@testhost.example$" % n, log)
+        self.assertTrue(m, log)
+        self.assertRegex(log, r"(?m)^delivery %s: success: " % m.group(1))
+        self.assertRegex(log, r"(?m)^end msg %s$" % n)
+        for sub in ("info", "local", "remote", "todo", "intd", "bounce"):
+            self.assertEqual(self.inst.queue_files(sub), [], sub)
+
+    def test_envnoathost_and_percenthack(self):
+        u = self.user("qmtspct")
+        self.inst.write_control("envnoathost", "testhost.example\n")
+        self.inst.write_control("percenthack", "relay.example\n")
+        self.inst.write_control("locals", "testhost.example\n")
+        self.inst.start()
+        self.queue("s@example.org", ["qmtspct"])
+        self.wait_mail(u, 1)
+        self.queue("s@example.org", ["qmtspct%testhost.example@relay.example"],
+                   n=1)
+        self.wait_mail(u, 2)
+
+    # --- virtualdomains: seed 002's example, line by line ---------------
+
+    def test_virtualdomains_seed_002(self):
+        users = {n: self.user(n) for n in
+                 ("qmtsfoo", "qmtsbaz", "qmtsqux", "qmtsgarply")}
+        # the seed's example, with our user names for foo/baz/qux/garply
+        self.inst.write_control("virtualdomains",
+                                "example.com:qmtsfoo\n"
+                                ".example.com:qmtsfoo-bar\n"
+                                "two.example.com:qmtsbaz\n"
+                                "waldo@domain.com:qmtsqux\n"
+                                "domain.com:\n"
+                                ":qmtsgarply\n")
+        # domain.com is an exception: mail to it is remote, never local;
+        # the locals file holds only this host
+        self.inst.write_control("locals", "testhost.example\n")
+        self.unreachable_remote()
+        # each controlling user catches every extension with .qmail-default
+        for n, u in users.items():
+            u.write(".qmail-default", "./Maildir/\n")
+        self.inst.start()
+        cases = [
+            ("user@example.com", "qmtsfoo", "qmtsfoo-user@example.com"),
+            ("user@something.example.com", "qmtsfoo",
+             "qmtsfoo-bar-user@something.example.com"),
+            ("user@two.example.com", "qmtsbaz",
+             "qmtsbaz-user@two.example.com"),
+            ("waldo@domain.com", "qmtsqux", "qmtsqux-waldo@domain.com"),
+            ("someone@somewhere.org", "qmtsgarply",
+             "qmtsgarply-someone@somewhere.org"),
+        ]
+        for i, (rcpt, owner, rewritten) in enumerate(cases):
+            self.queue("s@example.org", [rcpt], n=i)
+        want = {}
+        for rcpt, owner, rewritten in cases:
+            want[owner] = want.get(owner, 0) + 1
+        for i, (rcpt, owner, rewritten) in enumerate(cases):
+            msgs = self.wait_mail(users[owner], want[owner])
+            self.assertTrue(any(m["Subject"] == "test %d" % i for m in msgs),
+                            (rcpt, owner))
+            self.wait_log(r"^starting delivery \d+: msg \d+ to local %s$" %
+                          re.escape(rewritten))
+        # line 5: other domain.com mail is an exception: remote, and it
+        # stays queued while there is no remote delivery (never bounces)
+        self.queue("s@example.org", ["other@domain.com"], n=9)
+        self.wait_log(r"^starting delivery \d+: msg \d+ to remote "
+                      r"other@domain.com$")
+        time.sleep(1)
+        self.assertNotRegex(log_text(self.inst), r"(?m)^bounce msg")
+        # Delivered-To shows the rewritten address
+        (m,) = [m for m in maildir_messages(os.path.join(
+            users["qmtsfoo"].home, "Maildir")) if m["Subject"] == "test 0"]
+        self.assertIn("qmtsfoo-user@example.com", m["Delivered-To"])
+
+    # --- bounces --------------------------------------------------------
+
+    def test_unknown_user_bounces_in_qsbmf(self):
+        s = self.user("qmtssnd")
+        self.inst.start()
+        self.queue("qmtssnd@testhost.example",
+                   ["qmtsnosuchuser@testhost.example"])
+        msgs = self.wait_mail(s)
+        b = msgs[0]
+        self.assertEqual(b["Subject"], "failure notice")
+        self.assertEqual(b["From"], "MAILER-DAEMON@testhost.example")
+        self.assertEqual(b["To"], "qmtssnd@testhost.example")
+        self.assertEqual(b["Return-Path"], "<>")
+        self.assertRegex(b["Date"],
+                         r"^\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d -0000$")
+        body = b.get_payload()
+        self.assertTrue(body.startswith(
+            "Hi. This is the qmail-send program at testhost.example.\n"
+            "I'm afraid I wasn't able to deliver your message to the "
+            "following addresses.\n"
+            "This is a permanent error; I've given up. Sorry it didn't "
+            "work out.\n\n"
+            "<qmtsnosuchuser@testhost.example>:\n"), body)
+        self.assertIn("\n--- Below this line is a copy of the message.\n\n"
+                      "Return-Path: <qmtssnd@testhost.example>\n", body)
+        self.assertIn("Subject: test 0\n", body)
+        self.wait_log(r"^delivery \d+: failure: ")
+        self.wait_log(r"^bounce msg \d+ qp \d+$")
+        self.wait_queue_empty()
+
+    def test_bounce_settings_and_bouncemaxbytes(self):
+        s = self.user("qmtsbms")
+        self.inst.write_control("bouncefrom", "bounces\n")
+        self.inst.write_control("bouncehost", "bh.example\n")
+        self.inst.write_control("bouncemaxbytes", "200\n")
+        self.inst.start()
+        self.queue("qmtsbms@testhost.example",
+                   ["qmtsnosuch@testhost.example"],
+                   body="".join("line %04d of a long message\n" % i
+                                for i in range(100)))
+        b = self.wait_mail(s)[0]
+        self.assertEqual(b["From"], "bounces@bh.example")
+        body = b.get_payload()
+        self.assertIn("qmail-send program at bh.example.", body)
+        copy = body.split("--- Below this line is a copy of the message."
+                          "\n\n", 1)[1]
+        self.assertNotIn("line 0099", copy)
+        self.assertLessEqual(len(copy.split("\n", 1)[1]), 200)
+
+    def test_double_bounce_goes_to_doublebounceto(self):
+        pm = self.user("qmtspm")
+        self.inst.write_control("doublebounceto", "qmtspm\n")
+        self.inst.start()
+        # a bounce (sender <>) that cannot be delivered
+        self.queue("", ["qmtsnobody@testhost.example"])
+        b = self.wait_mail(pm)[0]
+        self.assertEqual(b["To"], "qmtspm@testhost.example")
+        self.assertEqual(b["Return-Path"], "<#@[]>")
+        body = b.get_payload()
+        self.assertIn("I tried to deliver a bounce message to this address, "
+                      "but the bounce bounced!\n\n"
+                      "<qmtsnobody@testhost.example>:\n", body)
+        self.assertIn("--- Below this line is the original bounce.\n\n"
+                      "Return-Path: <>\n", body)
+        self.wait_queue_empty()
+
+    def test_empty_doublebounceto_discards(self):
+        self.inst.write_control("doublebounceto", "\n")
+        self.inst.start()
+        self.queue("", ["qmtsnobody@testhost.example"])
+        self.wait_log(r"^double bounce: discarding bounce/\d+/\d+$")
+        self.wait_queue_empty()
+        self.assertNotRegex(log_text(self.inst), r"(?m)^bounce msg")
+
+    def test_triple_bounce_dropped_and_logged(self):
+        # doublebounceto is an address that does not exist: the double
+        # bounce bounces, and that triple bounce is dropped
+        self.inst.write_control("doublebounceto", "qmtsnopm\n")
+        self.inst.start()
+        self.queue("", ["qmtsnobody@testhost.example"])
+        self.wait_log(r"^triple bounce: discarding bounce/\d+/\d+$")
+        self.wait_queue_empty()
+        self.assertEqual(count_in_log(self.inst, r"^bounce msg"), 1)
+
+    # --- signals --------------------------------------------------------
+
+    def test_hup_rereads_locals(self):
+        u = self.user("qmtshup")
+        self.inst.write_control("locals", "testhost.example\n")
+        self.inst.write_control("concurrencyremote", "0\n")
+        self.inst.start()
+        self.queue("s@example.org", ["qmtshup@new.example"])
+        self.wait_log(r"^info msg \d+:")
+        time.sleep(1)
+        self.assertEqual(maildir_messages(os.path.join(u.home, "Maildir")),
+                         [])
+        self.inst.write_control("locals", "testhost.example\nnew.example\n")
+        self.inst.write_control("concurrencylocal", "7\n")
+        self.inst.signal(signal.SIGHUP)
+        self.wait_log(r"^status: local 0/7 remote 0/0$")
+        # the queued message stays remote (it was routed when it was
+        # queued); new mail for the new domain is local
+        self.queue("s@example.org", ["qmtshup@new.example"], n=1)
+        msgs = self.wait_mail(u)
+        self.assertEqual(msgs[0]["Subject"], "test 1")
+
+    def test_alrm_retries_now(self):
+        u = self.user("qmtsalrm")
+        flag = os.path.join(u.home, "fail")
+        with open(flag, "w"):
+            pass
+        u.write(".qmail", "|test ! -e %s || exit 111\n./Maildir/\n" % flag)
+        self.inst.start()
+        self.queue("s@example.org", ["qmtsalrm@testhost.example"])
+        self.wait_log(r"^delivery \d+: deferral: ")
+        os.unlink(flag)
+        time.sleep(1.5)
+        md = os.path.join(u.home, "Maildir")
+        self.assertEqual(maildir_messages(md), [])  # next try is at +100s
+        self.inst.signal(signal.SIGALRM)
+        self.wait_mail(u)
+        self.wait_queue_empty()
+
+    def test_term_exits_cleanly_with_all_children_gone(self):
+        self.user("qmtsterm")
+        send = self.inst.start()
+        pids = group_pids(send.pid)
+        self.assertGreaterEqual(len(pids), 6)  # send todo lspawn rspawn clean x2
+        send.send_signal(signal.SIGTERM)
+        self.assertEqual(send.wait(20), 0)
+        wait_for(lambda: not group_pids(send.pid), 10,
+                 what="every child of qmail-start to exit")
+        self.assertRegex(log_text(self.inst), r"(?m)^status: exiting$")
+        self.inst.send = None
+        self.inst.log.close()
+
+    def test_term_finishes_deliveries_under_way(self):
+        u = self.user("qmtsslow")
+        u.write(".qmail", "|sleep 2\n./Maildir/\n")
+        send = self.inst.start()
+        self.queue("s@example.org", ["qmtsslow@testhost.example"])
+        self.wait_log(r"^starting delivery \d+:")
+        send.send_signal(signal.SIGTERM)
+        self.assertEqual(send.wait(20), 0)
+        self.inst.send = None
+        self.inst.log.close()
+        log = log_text(self.inst)
+        self.assertRegex(log, r"(?m)^delivery \d+: success: ")
+        self.assertEqual(len(maildir_messages(os.path.join(u.home,
+                                                            "Maildir"))), 1)
+
+    # --- channels and concurrency -------------------------------------
+
+    def test_local_and_remote_recipients(self):
+        u = self.user("qmtsmix")
+        self.unreachable_remote()
+        self.inst.start()
+        self.queue("s@example.org", ["qmtsmix@testhost.example",
+                                     "someone@remote.example"])
+        self.wait_mail(u)
+        self.wait_log(r"^starting delivery \d+: msg \d+ to remote "
+                      r"someone@remote.example$")
+        self.wait_log(r"^delivery \d+: deferral: ")
+        time.sleep(1)
+        self.assertNotRegex(log_text(self.inst), r"(?m)^bounce msg")
+        self.assertEqual(len(self.inst.queue_files("remote")), 1)
+        self.assertEqual(self.inst.queue_files("local"), [])
+        self.assertEqual(len(msg_ids(self.inst)), 1)
+
+    def test_concurrency_above_255(self):
+        self.inst.write_control("concurrencylocal", "300\n")
+        self.inst.write_control("concurrencyremote", "1000\n")
+        self.inst.start()
+        self.wait_log(r"^status: local 0/300 remote 0/1000$")
+
+    def test_queuelifetime_expiry_bounces(self):
+        s = self.user("qmtslife")
+        r = self.user("qmtsdefer")
+        r.write(".qmail", "|exit 111\n")
+        self.inst.start()
+        self.queue("qmtslife@testhost.example", ["qmtsdefer@testhost.example"])
+        self.wait_log(r"^delivery \d+: deferral: ")
+        self.assertNotRegex(log_text(self.inst), r"(?m)^bounce msg")
+        # age the message past the default queuelifetime (7 days)
+        (info,) = self.inst.queue_files("info")
+        old = time.time() - 604800 - 3600
+        os.utime(info, (old, old))
+        self.inst.signal(signal.SIGALRM)
+        b = self.wait_mail(s)[0]
+        self.assertIn("I'm not going to try again; this message has been "
+                      "in the queue too long.", b.get_payload())
+        self.wait_queue_empty()
+
+    # --- the crash test ------------------------------------------------
+
+    def test_kill_9_during_200_deliveries_loses_nothing(self):
+        u = self.user("qmtscrash")
+        # slow deliveries, so that the kill hits deliveries under way
+        u.write(".qmail", "|sleep 0.05\n./Maildir/\n")
+        send = self.inst.start()
+        for i in range(200):
+            self.queue("s@example.org", ["qmtscrash@testhost.example"],
+                       n=i)
+        self.wait_log(r"^delivery \d+: success: ", 20)
+        os.killpg(send.pid, signal.SIGKILL)
+        send.wait()
+        self.inst.send = None
+        self.inst.log.close()
+        wait_for(lambda: not group_pids(send.pid), 10,
+                 what="the killed process group to go")
+        md = os.path.join(u.home, "Maildir")
+        before = len(maildir_messages(md))
+        self.assertLess(before, 200, "the kill came too late to test much")
+        self.inst.start()
+        wait_for(lambda: len({m["Subject"] for m in maildir_messages(md)})
+                 == 200, 120, what="all 200 messages delivered")
+        # every message is finished. If the kill fell between qmail-send's
+        # unlink of info/S/N and qmail-clean's unlink of mess/S/N, that one
+        # message file stays until the 36-hour cleanup (qmail's order: the
+        # inode must not be reused while info/S/N names it)
+        wait_for(lambda: not any(self.inst.queue_files(sub) for sub in
+                                 ("todo", "info", "local", "remote",
+                                  "bounce")), 60,
+                 what="every message finished")
+        self.assertLessEqual(len(msg_ids(self.inst)), 1)
+        subjects = {m["Subject"] for m in maildir_messages(md)}
+        self.assertEqual(subjects, {"test %d" % i for i in range(200)})
+
+
+def tearDownModule():
+    pass
+
+
+if __name__ == "__main__":
+    unittest.main()
