@@ -119,6 +119,8 @@ fail:
 	return NULL;
 }
 
+static int always_continue(int preverify, X509_STORE_CTX *store);
+
 bool
 tls_request_client_cert(struct tls_ctx *ctx, const char *cafile,
     struct strbuf *err)
@@ -132,8 +134,10 @@ tls_request_client_cert(struct tls_ctx *ctx, const char *cafile,
 	}
 	if ((names = SSL_load_client_CA_file(cafile)) != NULL)
 		SSL_CTX_set_client_CA_list(ctx->ssl, names);
-	/* ask, but let the handshake succeed: the caller checks the result */
-	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_PEER, NULL);
+	/* ask, but let the handshake succeed: the caller checks the result
+	 * with tls_verify_ok (a NULL callback would abort the handshake on
+	 * a certificate that does not verify) */
+	SSL_CTX_set_verify(ctx->ssl, SSL_VERIFY_PEER, always_continue);
 	SSL_CTX_set_verify_depth(ctx->ssl, 5);
 	return true;
 }
@@ -556,4 +560,75 @@ tls_free(struct tls *t)
 		return;
 	SSL_free(t->ssl);
 	free(t);
+}
+
+bool
+tls_ctx_set_ciphers(struct tls_ctx *ctx, const char *ciphers,
+    struct strbuf *err)
+{
+	errno = 0;
+	if (SSL_CTX_set_cipher_list(ctx->ssl, ciphers) != 1) {
+		set_err(err, "no usable cipher in the list");
+		return false;
+	}
+	return true;
+}
+
+void
+tls_ctx_set_verify_depth(struct tls_ctx *ctx, int depth)
+{
+	SSL_CTX_set_verify_depth(ctx->ssl, depth);
+}
+
+bool
+tls_ctx_use_cert(struct tls_ctx *ctx, const char *certfile,
+    const char *keyfile, const char *password, struct strbuf *err)
+{
+	char *pw = NULL;
+	bool ok;
+
+	errno = 0;
+	if (SSL_CTX_use_certificate_chain_file(ctx->ssl, certfile) != 1) {
+		set_err(err, "cannot load client certificate");
+		return false;
+	}
+	/* OpenSSL's default callback takes the user data as the password;
+	 * it is needed only while the key is read */
+	if (password != NULL && (pw = strdup(password)) == NULL) {
+		set_err(err, "out of memory");
+		return false;
+	}
+	SSL_CTX_set_default_passwd_cb_userdata(ctx->ssl, pw);
+	ok = SSL_CTX_use_PrivateKey_file(ctx->ssl,
+		 keyfile ? keyfile : certfile, SSL_FILETYPE_PEM) == 1;
+	SSL_CTX_set_default_passwd_cb_userdata(ctx->ssl, NULL);
+	if (pw != NULL) {
+		OPENSSL_cleanse(pw, strlen(pw));
+		free(pw);
+	}
+	if (!ok) {
+		set_err(err, "cannot load client key");
+		return false;
+	}
+	if (SSL_CTX_check_private_key(ctx->ssl) != 1) {
+		set_err(err, "client key does not match certificate");
+		return false;
+	}
+	return true;
+}
+
+bool
+tls_peer_name_exact(const struct tls *t, const char *host)
+{
+	X509 *peer;
+	int r;
+
+	if ((peer = SSL_get1_peer_certificate(t->ssl)) == NULL)
+		return false;
+	r = is_ip_literal(host) ?
+	    X509_check_ip_asc(peer, host, 0) :
+	    X509_check_host(peer, host, strlen(host),
+		X509_CHECK_FLAG_NO_WILDCARDS, NULL);
+	X509_free(peer);
+	return r == 1;
 }

@@ -111,4 +111,22 @@ void tls_close(struct tls *t);
 void tls_free(struct tls *t);
 void tls_ctx_free(struct tls_ctx *ctx);
 
+/*
+ * Client policy knobs (qmail-remote's tlsdestinations and domaincerts).
+ */
+/* tls_ctx_set_ciphers: replaces the TLS <= 1.2 cipher list; false with
+ * ERR set when OpenSSL accepts none of it */
+bool tls_ctx_set_ciphers(struct tls_ctx *ctx, const char *ciphers,
+    struct strbuf *err);
+/* tls_ctx_set_verify_depth: limits the verified chain to DEPTH CAs */
+void tls_ctx_set_verify_depth(struct tls_ctx *ctx, int depth);
+/* tls_ctx_use_cert: presents the chain in CERTFILE with the key in
+ * KEYFILE (NULL: CERTFILE), decrypted with PASSWORD (NULL: none); false
+ * with ERR set when unreadable, undecryptable or not matching */
+bool tls_ctx_use_cert(struct tls_ctx *ctx, const char *certfile,
+    const char *keyfile, const char *password, struct strbuf *err);
+/* tls_peer_name_exact: true when the peer certificate names HOST (a DNS
+ * name or IP address) exactly, without wildcards */
+bool tls_peer_name_exact(const struct tls *t, const char *host);
+
 #endif

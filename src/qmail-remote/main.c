@@ -4,8 +4,10 @@
  *   qmail-remote host sender recip...
  *
  * The message is on fd 0. HOST is the recipients' domain (or an address
- * literal); the peer is chosen by control/qmtproutes, control/smtproutes,
- * then MX and A/AAAA records. The result goes to fd 1 as qmail's report
+ * literal); the peer is chosen by control/authsenders (by the sender),
+ * control/qmtproutes, control/smtproutes, then MX and A/AAAA records;
+ * control/tlsdestinations and control/domaincerts set the TLS policy for
+ * it, and queue/lock/tcpto skips addresses that timed out lately. The result goes to fd 1 as qmail's report
  * (remote.h, doc/qmail-remote.8), and the exit code is 0 whatever
  * happened: only a usage error exits 100. Peer data never reaches a shell
  * or a format string; every text from the peer is sanitized.
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auto.h"
@@ -26,6 +29,8 @@
 #include "ipme.h"
 #include "remote.h"
 #include "routes.h"
+#include "tcpto.h"
+#include "tlsdest.h"
 
 #define ADDR_MAX 1000
 
@@ -93,6 +98,44 @@ report_clear_rcpts(struct remote *r)
 	}
 }
 
+void
+report_secret(struct remote *r, const char *s, size_t len)
+{
+	if (!strlist_push(&r->secrets, s, len))
+		die_temp("out of memory");
+}
+
+/* replaces every secret in OUT; short ones (under 4 bytes) would match
+ * ordinary text and are left alone: we never print them ourselves, this
+ * only catches a peer that echoes what it was sent */
+static void
+redact(struct strbuf *out)
+{
+	static const char mark[] = "[redacted]";
+	struct strbuf t = STRBUF_INIT;
+	const char *p, *hit;
+	size_t i, n;
+
+	for (i = 0; i < rm.secrets.len; i++) {
+		n = strlen(rm.secrets.items[i]);
+		if (n < 4 || out->len == 0)
+			continue;
+		strbuf_truncate(&t, 0);
+		for (p = out->data; (hit = memmem(p, out->len -
+			(size_t)(p - out->data), rm.secrets.items[i], n)) !=
+		    NULL; p = hit + n) {
+			xstrbuf_append(&t, p, (size_t)(hit - p));
+			xstrbuf_appends(&t, mark);
+		}
+		if (p == out->data)
+			continue;
+		xstrbuf_append(&t, p, out->len - (size_t)(p - out->data));
+		strbuf_truncate(out, 0);
+		xstrbuf_append(out, t.data, t.len);
+	}
+	strbuf_free(&t);
+}
+
 /* writes the reports and exits 0 (qmail's contract) */
 static _Noreturn void
 finish(void)
@@ -122,6 +165,7 @@ finish(void)
 	xstrbuf_appendc(&out, rm.mstatus);
 	xstrbuf_append(&out, rm.mtext.data, rm.mtext.len);
 	xstrbuf_appendc(&out, '\0');
+	redact(&out);
 	if (!fd_write_all(1, out.data, out.len))
 		_exit(111);
 	_exit(0);
@@ -410,11 +454,161 @@ source_address(struct ipaddr *local, struct strbuf *helo)
 	return have;
 }
 
+/* reads a TLS control file checked by CHECK */
+static void
+read_tls_lines(struct strlist *sl, const char *path,
+    bool (*check)(const struct strlist *, size_t *))
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t bad;
+
+	switch (ctl_read_lines(sl, path)) {
+	case CTL_OK:
+		break;
+	case CTL_MISSING:
+		return;
+	case CTL_ERROR:
+		fail_control();
+	}
+	if (check(sl, &bad))
+		return;
+	xstrbuf_appends(&t, "Unable to parse ");
+	xstrbuf_appends(&t, path);
+	xstrbuf_appends(&t, " line ");
+	xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
+	xstrbuf_appends(&t, ". (#4.3.0)");
+	fail('Z', t.data);
+}
+
+/* qmtproutes, then smtproutes, then MX */
+static void
+choose_route(const struct strlist *qmtp, const struct strlist *smtp,
+    const char *domain, struct route *route, bool *is_qmtp)
+{
+	*is_qmtp = false;
+	switch (route_lookup(qmtp, domain, false, route)) {
+	case ROUTE_FOUND:
+		*is_qmtp = true;
+		return;
+	case ROUTE_INVALID:
+		fail_control();
+	case ROUTE_NONE:
+		break;
+	}
+	switch (route_lookup(smtp, domain, rm.sender[0] == '\0', route)) {
+	case ROUTE_INVALID:
+		fail_control();
+	case ROUTE_NONE:
+		memset(route, 0, sizeof *route);
+		route->use_mx = true;
+		break;
+	case ROUTE_FOUND:
+		break;
+	}
+}
+
+/* copies S lower-cased into DST of CAP bytes; false when too long */
+static bool
+lower_copy(char *dst, size_t cap, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len >= cap)
+		return false;
+	for (i = 0; i < len; i++)
+		dst[i] = (char)tolower((unsigned char)s[i]);
+	dst[len] = '\0';
+	return true;
+}
+
+/*
+ * The TLS policy and credentials for this delivery: the tlsdestinations
+ * rule for the relay (or, without one, the recipients' domain) and the
+ * sender's domain, its port, SMTPS/QMTPS, the client certificate.
+ */
+static void
+tls_policy(const struct strlist *tlsd, const struct strlist *certs,
+    const struct route *route, const char *domain, unsigned *port,
+    bool is_qmtp)
+{
+	struct strbuf t = STRBUF_INIT;
+	char sender_domain[TLSDEST_FIELD_MAX + 1] = "";
+	const char *at = strrchr(rm.sender, '@');
+	const char *host = route->use_mx ? domain : route->host;
+	size_t len = strlen(host);
+
+	if (host[0] == '[' && len > 1 && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len > 5 && strncasecmp(host, "IPv6:", 5) == 0) {
+		host += 5;
+		len -= 5;
+	}
+	if (!lower_copy(rm.tls_host, sizeof rm.tls_host, host, len))
+		fail_control();
+	if (at != NULL &&
+	    !lower_copy(sender_domain, sizeof sender_domain, at + 1,
+		strlen(at + 1)))
+		sender_domain[0] = '\0'; /* too long to be in any rule */
+	if (tlsdest_lookup(tlsd, rm.tls_host, sender_domain, &rm.tls) ==
+	    TLSDEST_INVALID)
+		fail_control();
+	if (rm.tls.port != 0)
+		*port = (unsigned)rm.tls.port;
+	rm.tls_implicit = is_qmtp ? *port == 6209 : *port == 465;
+	xstrbuf_appends(&t, "Sorry, ");
+	if (rm.tls_implicit && rm.tls.level == TLSDEST_NEVER) {
+		xstrbuf_appends(&t, "control/tlsdestinations says never TLS"
+		    " for ");
+		xstrbuf_appends(&t, rm.tls_host);
+		xstrbuf_appends(&t, ", but its port is TLS only. (#4.3.0)");
+		fail('Z', t.data);
+	}
+	if (is_qmtp && !rm.tls_implicit &&
+	    rm.tls.level >= TLSDEST_MUST_ANON) {
+		xstrbuf_appends(&t, "TLS is required for ");
+		xstrbuf_appends(&t, rm.tls_host);
+		xstrbuf_appends(&t, ", but QMTP has it only on port 6209."
+		    " (#4.7.5)");
+		fail('Z', t.data);
+	}
+	if (is_qmtp && route->auth)
+		fail('Z', "Sorry, control/qmtproutes gives credentials, but"
+		    " QMTP has no AUTH. (#4.3.5)");
+	strbuf_free(&t);
+	if (rm.tls.level != TLSDEST_NEVER) {
+		switch (domaincert_lookup(certs, sender_domain, &rm.cert)) {
+		case TLSDEST_FOUND:
+			rm.have_cert = true;
+			report_secret(&rm, rm.cert.password,
+			    strlen(rm.cert.password));
+			break;
+		case TLSDEST_INVALID:
+			fail_control();
+		case TLSDEST_NONE:
+			break;
+		}
+	}
+	rm.auth = route->auth;
+	if (rm.auth) {
+		rm.user = route->user;
+		rm.password = route->password;
+		report_secret(&rm, rm.password, strlen(rm.password));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct dns_peers peers;
 	struct strlist qmtp = STRLIST_INIT, smtp = STRLIST_INIT;
+	struct strlist auths = STRLIST_INIT, tlsd = STRLIST_INIT;
+	struct strlist certs = STRLIST_INIT;
+	static struct tcpto tt;
+	struct strbuf tcpto_path = STRBUF_INIT;
+	uint64_t now, window;
+	const char *route_file = NULL;
 	struct strbuf domain = STRBUF_INIT, helo = STRBUF_INIT;
 	struct strbuf saved = STRBUF_INIT, t = STRBUF_INIT;
 	struct route route;
@@ -469,38 +663,27 @@ main(int argc, char **argv)
 	}
 	read_lines(&qmtp, "control/qmtproutes", 's');
 	read_lines(&smtp, "control/smtproutes", 's');
-	switch (route_lookup(&qmtp, domain.data, false, &route)) {
+	read_lines(&auths, "control/authsenders", 'a');
+	read_tls_lines(&tlsd, "control/tlsdestinations", tlsdest_check);
+	read_tls_lines(&certs, "control/domaincerts", domaincerts_check);
+	/* s/qmail: a sender with an authsenders entry goes to its relay */
+	switch (authsender_lookup(&auths, rm.sender, &route)) {
 	case ROUTE_FOUND:
-		is_qmtp = true;
+		route_file = "control/authsenders";
 		break;
 	case ROUTE_INVALID:
 		fail_control();
 	case ROUTE_NONE:
-		switch (route_lookup(&smtp, domain.data, rm.sender[0] == '\0',
-		    &route)) {
-		case ROUTE_INVALID:
-			fail_control();
-		case ROUTE_NONE:
-			route.use_mx = true;
-			route.port = 0;
-			route.auth = false;
-			break;
-		case ROUTE_FOUND:
-			break;
-		}
+		choose_route(&qmtp, &smtp, domain.data, &route, &is_qmtp);
+		break;
 	}
 	port = route.port ? (unsigned)route.port : is_qmtp ? 209 : 25;
-	if (route.auth)
-		fail('Z', "The route for this domain asks for SMTP AUTH, which"
-		    " this qmail-remote does not support yet. (#4.3.5)");
-	if ((!is_qmtp && port == 465) || (is_qmtp && port == 6209))
-		fail('Z', "The route for this domain asks for SMTPS or QMTPS,"
-		    " which this qmail-remote does not support yet. (#4.3.5)");
+	tls_policy(&tlsd, &certs, &route, domain.data, &port, is_qmtp);
 	if (route.use_mx) {
 		mx_peers(domain.data, &peers, argv[1]);
 	} else {
 		relay = true;
-		relay_peers(&route, &peers,
+		relay_peers(&route, &peers, route_file ? route_file :
 		    is_qmtp ? "control/qmtproutes" : "control/smtproutes");
 	}
 	if (have_local) {
@@ -518,7 +701,17 @@ main(int argc, char **argv)
 		fail('Z', "Out of memory. (#4.3.0)");
 	(void)relay;
 
+	/* lock/tcpto: skip addresses whose connects timed out lately */
+	xstrbuf_appends(&tcpto_path, auto_queue);
+	xstrbuf_appends(&tcpto_path, "/lock/tcpto");
+	if (!tcpto_read(&tt, tcpto_path.data))
+		memset(&tt, 0, sizeof tt); /* malformed: it only saves time */
+	now = (uint64_t)time(NULL);
+	window = TCPTO_WINDOW + (uint64_t)(getpid() & 31) * 64;
+
 	for (i = 0; i < peers.len; i++) {
+		if (tcpto_blocked(&tt, &peers.items[i].addr, now, window))
+			continue;
 		fd = net_connect(&peers.items[i].addr, port,
 		    have_local ? &local : NULL, timeout_connect);
 		if (fd == -2) {
@@ -533,8 +726,15 @@ main(int argc, char **argv)
 			xstrbuf_appends(&t, ". (#4.3.0)");
 			fail('Z', t.data);
 		}
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == ETIMEDOUT)
+				(void)tcpto_update(tcpto_path.data,
+				    &peers.items[i].addr, true, now);
 			continue;
+		}
+		if (tcpto_errors(&tt, &peers.items[i].addr) > 0)
+			(void)tcpto_update(tcpto_path.data,
+			    &peers.items[i].addr, false, now);
 		tried = true;
 		ipaddr_format(&peers.items[i].addr, rm.peer);
 		rm.mstatus = 0;

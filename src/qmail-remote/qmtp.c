@@ -8,6 +8,7 @@
  * QMTP_MAX_ANSWER, a bad netstring or an unknown status byte is garbage
  * (Z). Once the whole request is written the peer may have the message,
  * so a connection lost then is reported as a possible duplicate.
+ * QMTPS (port 6209, s/qmail): the same inside TLS from the first byte.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,9 +77,17 @@ qmtp_session(struct remote *rm, int fd)
 	size_t i;
 	bool any = false;
 	char head[32];
+	struct tls *tls = NULL;
 
 	iobuf_init(&in, fd, inbuf, sizeof inbuf, rm->timeout_remote);
 	iobuf_init(&out, fd, outbuf, sizeof outbuf, rm->timeout_remote);
+	if (rm->tls_implicit) {
+		bool next;
+
+		if ((tls = tlsc_start(rm, fd, &next)) == NULL)
+			return next ? SESSION_NEXT : SESSION_DONE;
+		tls_attach(tls, &in, &out);
+	}
 	for (i = 0; i < rm->nrcpt; i++) {
 		snprintf(head, sizeof head, "%zu:", strlen(rm->rcpts[i]));
 		if (!strbuf_appends(&rcpts, head) ||
@@ -135,6 +144,7 @@ qmtp_session(struct remote *rm, int fd)
 	else if (!any)
 		report_msg(rm, 'D', "Giving up on ", ".", NULL);
 out:
+	tlsc_end(tls);
 	strbuf_free(&answer);
 	strbuf_free(&rcpts);
 	reply_free(&said);

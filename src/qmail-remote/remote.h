@@ -19,6 +19,8 @@
 #include "reply.h"
 #include "dotstuff.h"
 #include "strbuf.h"
+#include "tls.h"
+#include "tlsdest.h"
 
 enum session_result {
 	SESSION_DONE, /* the message report is final */
@@ -38,6 +40,18 @@ struct remote {
 	/* how */
 	const char *helo;
 	int timeout_remote;
+	/* TLS (tlsclient.c): the tlsdestinations rule for this destination,
+	 * the name it was looked up by (SNI, name checks), whether the port
+	 * is TLS-only (SMTPS 465, QMTPS 6209), the domaincerts entry */
+	struct tlsdest tls;
+	char tls_host[TLSDEST_FIELD_MAX + 1];
+	bool tls_implicit;
+	bool have_cert;
+	struct domaincert cert;
+	/* AUTH: credentials from authsenders or smtproutes */
+	bool auth;
+	const char *user, *password;
+	struct strlist secrets; /* never printed: redacted from the report */
 	/* the current peer, for reports: its address as text */
 	char peer[IPADDR_STRLEN];
 	/* results */
@@ -59,6 +73,19 @@ void report_msg(struct remote *rm, char kind, const char *prefix,
 void report_plain(struct remote *rm, char kind, const char *text);
 /* report_clear_rcpts: forgets recipient results (before a new peer) */
 void report_clear_rcpts(struct remote *rm);
+/* report_secret: S (a password or an encoding of one) must never appear
+ * in the report; finish() replaces any occurrence */
+void report_secret(struct remote *rm, const char *s, size_t len);
+
+/* tls_required: true when this destination may not be reached without
+ * TLS (a mandatory rule, or credentials without a "!" rule) */
+bool tls_required(const struct remote *rm);
+/* tlsc_start: runs the TLS handshake on FD and checks the peer as
+ * rm->tls says; returns the connection, or NULL with the message report
+ * set and *NEXT true when another peer may do better */
+struct tls *tlsc_start(struct remote *rm, int fd, bool *next);
+/* tlsc_end: close_notify (bounded) and free; T may be NULL */
+void tlsc_end(struct tls *t);
 
 /* smtp_session, qmtp_session: deliver over the connected socket FD */
 enum session_result smtp_session(struct remote *rm, int fd);

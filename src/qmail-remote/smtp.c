@@ -14,6 +14,14 @@
  *     (permanently) instead of after the transfer;
  *   - a malformed reply ends the session with a Z, and the peer's text
  *     is always capped and sanitized (reply.h).
+ * TLS and AUTH (s/qmail's, doc/qmail-remote.8): STARTTLS when offered
+ * unless tlsdestinations says never; where TLS is required and missing or
+ * failing, a Z before MAIL, never a plaintext fallback. After the
+ * handshake the buffered plaintext is dropped (CVE-2011-0411, tls_attach)
+ * and EHLO is said again. AUTH uses the strongest of CRAM-MD5, LOGIN and
+ * PLAIN that the peer offers, only over TLS unless the relay has a "!"
+ * rule; a refusal is a Z (the fix is local configuration, so the mail
+ * waits for it rather than bouncing). Credentials never enter a report.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +29,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "base64.h"
+#include "digest.h"
 #include "iobuf.h"
 #include "remote.h"
 
@@ -34,6 +44,8 @@ struct session {
 	struct reply reply;
 	bool pipelining, eightbitmime, size_offered;
 	unsigned long size_limit;
+	bool starttls, auth_cram, auth_login, auth_plain;
+	struct tls *tls;
 	bool critical; /* the message is sent, its reply not yet read */
 };
 
@@ -82,6 +94,26 @@ get_reply(struct session *s)
 	return reply_read(&s->reply, &s->in);
 }
 
+/* the mechanisms in "AUTH mech mech..." up to END */
+static void
+parse_auth(struct session *s, const char *p, const char *end)
+{
+	size_t n;
+
+	while (p < end) {
+		n = strcspn(p, " \n");
+		if (n == 8 && strncasecmp(p, "CRAM-MD5", 8) == 0)
+			s->auth_cram = true;
+		else if (n == 5 && strncasecmp(p, "LOGIN", 5) == 0)
+			s->auth_login = true;
+		else if (n == 5 && strncasecmp(p, "PLAIN", 5) == 0)
+			s->auth_plain = true;
+		p += n;
+		if (p < end)
+			p++;
+	}
+}
+
 /* reads the EHLO keywords we use from the reply text */
 static void
 parse_ehlo(struct session *s)
@@ -89,6 +121,9 @@ parse_ehlo(struct session *s)
 	const char *line = s->reply.text.data, *end, *kw;
 	bool first = true;
 
+	s->pipelining = s->eightbitmime = s->size_offered = false;
+	s->starttls = s->auth_cram = s->auth_login = s->auth_plain = false;
+	s->size_limit = 0;
 	for (; line && *line; line = end + 1) {
 		if ((end = strchr(line, '\n')) == NULL)
 			break;
@@ -108,7 +143,12 @@ parse_ehlo(struct session *s)
 			s->size_offered = true;
 			if (kw[4] == ' ')
 				s->size_limit = strtoul(kw + 5, NULL, 10);
-		}
+		} else if (strncasecmp(kw, "STARTTLS", 8) == 0 &&
+		    (kw[8] == '\n' || kw[8] == ' '))
+			s->starttls = true;
+		else if (strncasecmp(kw, "AUTH", 4) == 0 &&
+		    (kw[4] == ' ' || kw[4] == '='))
+			parse_auth(s, kw + 5, end);
 	}
 }
 
@@ -147,6 +187,190 @@ greet(struct session *s)
 		return SESSION_NEXT;
 	}
 	return quit(s, 'Z', "Connected to ", " but my name was rejected.", true);
+}
+
+/*
+ * STARTTLS (RFC 3207) when the policy allows it and the peer offers it.
+ * Returns SESSION_DONE with mstatus still 0 to go on (with or without
+ * TLS), SESSION_DONE with mstatus set when the session is over, or
+ * SESSION_NEXT when another peer may do better.
+ */
+static enum session_result
+secure(struct session *s, int fd)
+{
+	struct remote *rm = s->rm;
+	enum reply_status st;
+	bool next;
+
+	if (s->tls != NULL || rm->tls.level == TLSDEST_NEVER)
+		return SESSION_DONE;
+	if (!s->starttls) {
+		if (!tls_required(rm))
+			return SESSION_DONE;
+		(void)quit(s, 'Z', "Connected to ",
+		    " but it does not offer STARTTLS, and TLS is required for"
+		    " this destination. (#4.7.5)",
+		    false);
+		return SESSION_NEXT;
+	}
+	if (!send_cmd(s, "STARTTLS", NULL, NULL))
+		return died(s, REPLY_EOF);
+	if ((st = get_reply(s)) != REPLY_DONE)
+		return died(s, st);
+	if (s->reply.code != 220) {
+		if (!tls_required(rm))
+			return SESSION_DONE; /* opportunistic: go on as is */
+		(void)quit(s, 'Z', "Connected to ",
+		    " but STARTTLS was refused.", true);
+		return SESSION_NEXT;
+	}
+	if ((s->tls = tlsc_start(rm, fd, &next)) == NULL)
+		return next ? SESSION_NEXT : SESSION_DONE;
+	/* drops whatever plaintext came after the 220 (CVE-2011-0411) */
+	tls_attach(s->tls, &s->in, &s->out);
+	if (!send_cmd(s, "EHLO ", rm->helo, NULL))
+		return died(s, REPLY_EOF);
+	if ((st = get_reply(s)) != REPLY_DONE)
+		return died(s, st);
+	if (s->reply.code != 250)
+		return quit(s, 'Z', "Connected to ",
+		    " but my name was rejected after STARTTLS.", true);
+	parse_ehlo(s);
+	return SESSION_DONE;
+}
+
+/* sends LEN bytes of DATA base64-encoded as one line (after PREFIX),
+ * remembered as a secret */
+static bool
+send_b64(struct session *s, const char *prefix, const void *data,
+    size_t len)
+{
+	struct strbuf b = STRBUF_INIT;
+	bool ok;
+
+	if (!base64_encode_sb(&b, data, len) || !strbuf_terminate(&b)) {
+		strbuf_free(&b);
+		return false;
+	}
+	report_secret(s->rm, b.data, b.len);
+	ok = send_cmd(s, prefix, b.data, NULL);
+	memset(b.data, 0, b.len);
+	strbuf_free(&b);
+	return ok;
+}
+
+/* OUT = the decoded challenge of a 334 reply */
+static bool
+challenge(const struct session *s, struct strbuf *out)
+{
+	const char *p = s->reply.text.data;
+	size_t n;
+
+	if (p == NULL || s->reply.lines != 1 || strlen(p) < 4)
+		return false;
+	p += 4;
+	n = strcspn(p, "\n");
+	return base64_decode_sb(out, p, n) == BASE64_OK;
+}
+
+/* one AUTH exchange; returns the final reply's status */
+static enum reply_status
+auth_exchange(struct session *s, const char *mech, bool *bad_challenge)
+{
+	struct remote *rm = s->rm;
+	struct strbuf chal = STRBUF_INIT, resp = STRBUF_INIT;
+	char hex[2 * DIGEST_MD5_LEN + 1];
+	size_t ulen = strlen(rm->user), plen = strlen(rm->password);
+	enum reply_status st;
+
+	*bad_challenge = false;
+	if (strcmp(mech, "PLAIN") == 0) {
+		/* RFC 4616: authzid NUL authcid NUL passwd, as an initial
+		 * response (RFC 4954) */
+		xstrbuf_appendc(&resp, '\0');
+		xstrbuf_append(&resp, rm->user, ulen);
+		xstrbuf_appendc(&resp, '\0');
+		xstrbuf_append(&resp, rm->password, plen);
+		st = send_b64(s, "AUTH PLAIN ", resp.data, resp.len) ?
+		    get_reply(s) : REPLY_EOF;
+		goto out;
+	}
+	if (!send_cmd(s, "AUTH ", mech, NULL))
+		return REPLY_EOF;
+	if ((st = get_reply(s)) != REPLY_DONE || s->reply.code != 334)
+		goto out;
+	if (strcmp(mech, "LOGIN") == 0) {
+		if (!send_b64(s, "", rm->user, ulen))
+			return REPLY_EOF;
+		if ((st = get_reply(s)) != REPLY_DONE ||
+		    s->reply.code != 334)
+			goto out;
+		st = send_b64(s, "", rm->password, plen) ? get_reply(s)
+							  : REPLY_EOF;
+		goto out;
+	}
+	/* CRAM-MD5, RFC 2195: "user hex(HMAC-MD5(password, challenge))" */
+	if (!challenge(s, &chal)) {
+		*bad_challenge = true;
+		(void)send_cmd(s, "*", NULL, NULL); /* cancels (RFC 4954) */
+		goto out;
+	}
+	if (!digest_hmac_md5_hex(rm->password, plen, chal.data, chal.len,
+		hex)) {
+		st = REPLY_IOERR;
+		goto out;
+	}
+	xstrbuf_append(&resp, rm->user, ulen);
+	xstrbuf_appendc(&resp, ' ');
+	xstrbuf_appends(&resp, hex);
+	st = send_b64(s, "", resp.data, resp.len) ? get_reply(s) : REPLY_EOF;
+out:
+	if (resp.data != NULL)
+		memset(resp.data, 0, resp.len);
+	strbuf_free(&resp);
+	strbuf_free(&chal);
+	return st;
+}
+
+/* AUTH with the strongest mechanism offered; mstatus stays 0 on success */
+static enum session_result
+authenticate(struct session *s)
+{
+	struct remote *rm = s->rm;
+	enum reply_status st;
+	const char *mech;
+	char text[128];
+	bool bad;
+
+	if (!rm->auth)
+		return SESSION_DONE;
+	if (s->tls == NULL && rm->tls.level != TLSDEST_NEVER)
+		return quit(s, 'Z', "Connected to ",
+		    " but I send credentials only over TLS. (#4.7.5)", false);
+	mech = s->auth_cram ? "CRAM-MD5" : s->auth_login ? "LOGIN" :
+	    s->auth_plain ? "PLAIN" : NULL;
+	if (mech == NULL)
+		return quit(s, 'Z', "Connected to ",
+		    " but it offers no AUTH mechanism I use (CRAM-MD5, LOGIN,"
+		    " PLAIN). (#4.7.4)",
+		    false);
+	st = auth_exchange(s, mech, &bad);
+	if (st == REPLY_IOERR)
+		return quit(s, 'Z', "Connected to ",
+		    " but I could not compute the AUTH response. (#4.3.0)",
+		    false);
+	if (st != REPLY_DONE)
+		return died(s, st);
+	if (bad) {
+		snprintf(text, sizeof text, " but sent a malformed %s"
+		    " challenge. (#4.7.0)", mech);
+		return quit(s, 'Z', "Connected to ", text, false);
+	}
+	if (s->reply.code == 235)
+		return SESSION_DONE;
+	snprintf(text, sizeof text, " but authentication was rejected (%s).",
+	    mech);
+	return quit(s, 'Z', "Connected to ", text, true);
 }
 
 static bool
@@ -251,6 +475,13 @@ data(struct session *s)
 		return quit(s, 'D', "", " failed after I sent the message.", true);
 	if (s->reply.code < 200 || s->reply.code >= 300)
 		return quit(s, 'Z', "", " failed after I sent the message.", true);
+	if (s->tls != NULL) {
+		char text[160];
+
+		snprintf(text, sizeof text, " accepted message. (%s %s)",
+		    tls_version(s->tls), tls_cipher(s->tls));
+		return quit(s, 'K', "", text, true);
+	}
 	return quit(s, 'K', "", " accepted message.", true);
 }
 
@@ -270,7 +501,23 @@ smtp_session(struct remote *rm, int fd)
 	iobuf_init(&s->in, fd, s->inbuf, sizeof s->inbuf, rm->timeout_remote);
 	iobuf_init(&s->out, fd, s->outbuf, sizeof s->outbuf,
 	    rm->timeout_remote);
+	if (rm->tls_implicit) {
+		bool next;
+
+		/* SMTPS: TLS from the first byte */
+		if ((s->tls = tlsc_start(rm, fd, &next)) == NULL) {
+			r = next ? SESSION_NEXT : SESSION_DONE;
+			goto out;
+		}
+		tls_attach(s->tls, &s->in, &s->out);
+	}
 	r = greet(s);
+	if (r != SESSION_DONE || rm->mstatus != 0)
+		goto out;
+	r = secure(s, fd);
+	if (r != SESSION_DONE || rm->mstatus != 0)
+		goto out;
+	r = authenticate(s);
 	if (r != SESSION_DONE || rm->mstatus != 0)
 		goto out;
 	if (s->size_offered && s->size_limit > 0 &&
@@ -286,6 +533,7 @@ smtp_session(struct remote *rm, int fd)
 	if (r == SESSION_NEXT)
 		r = data(s);
 out:
+	tlsc_end(s->tls);
 	reply_free(&s->reply);
 	free(s);
 	return r;

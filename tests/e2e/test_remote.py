@@ -14,10 +14,20 @@ it: `qmail-remote host sender recip...` with the message on stdin; its
     on the test machine. The directory is removed at the end; without a
     package mirror those tests skip;
   - dnsmasq in a network namespace for MX tests (root only; the namespace
-    and /etc/netns/<name> are removed afterwards).
+    and /etc/netns/<name> are removed afterwards);
+  - for TLS, AUTH and lock/tcpto (TlsTest, AuthTest, TcptoTest): the same
+    ScriptedPeer with Python's ssl module (STARTTLS, or TLS from the first
+    byte), a CA and certificates made by the test with openssl in a
+    temporary directory, and SASL CRAM-MD5/LOGIN/PLAIN checked by the peer.
 Every server process is stopped by pid.
 """
+import base64
+import binascii
+import hashlib
+import hmac
 import os
+import ssl
+import struct
 import shutil
 import signal
 import socket
@@ -36,12 +46,18 @@ CLONE_NEWNET = 0x40000000
 MSG = b"From: a@example.test\nTo: b@example.test\nSubject: t\n\nhello\n"
 
 
-def run_remote(inst, host, sender, rcpts, message=MSG, timeout=60):
-    """Runs bin/qmail-remote; returns (recipient reports, message report,
+LAST = {}  # the raw stdout and stderr of the last run_remote
+
+
+def run_remote(inst, host, sender, rcpts, message=MSG, timeout=60, wrap=()):
+    """Runs bin/qmail-remote (under the command prefix WRAP, such as
+    `ip netns exec NAME`); returns (recipient reports, message report,
     exit code). Reports are (letter, text) pairs."""
-    p = subprocess.run([inst.bin("qmail-remote"), host, sender] +
+    p = subprocess.run(list(wrap) + [inst.bin("qmail-remote"), host,
+                                     sender] +
                        list(rcpts), input=message, capture_output=True,
                        timeout=timeout)
+    LAST["stdout"], LAST["stderr"] = p.stdout, p.stderr
     parts = p.stdout.split(b"\0")
     assert parts[-1] == b"", "report not \\0-terminated: %r" % p.stdout
     reports = [(x[:1].decode(), x[1:].decode("ascii")) for x in parts[:-1]]
@@ -58,9 +74,20 @@ class ScriptedPeer:
           line), or "drop" (close), "stall" (say nothing), or for final
           "drop" after reading the message;
       rcpt: dict address -> reply (default "250 ok");
-      ehlo_ext: EHLO keywords (default PIPELINING, 8BITMIME, SIZE).
+      ehlo_ext: EHLO keywords (default PIPELINING, 8BITMIME, SIZE);
+      tls: a server ssl.SSLContext: STARTTLS is offered (unless
+          offer_starttls is False) and answered with starttls (default
+          "220 ready") followed by the bytes after_starttls (plaintext a
+          man in the middle would inject); implicit_tls: TLS from the
+          first byte (SMTPS) instead;
+      auth: dict(user, password, mechs, tls_only=True, require=True,
+          fail="535 ..."): AUTH is offered (after TLS when tls_only) and
+          checked, CRAM-MD5 with the HMAC of the peer's own challenge.
     Each session records the client's address, its commands and the raw
-    DATA bytes as sent (dot-stuffed, up to the final dot line)."""
+    DATA bytes as sent (dot-stuffed, up to the final dot line), the TLS
+    version ("tls"), the client certificate's subject ("client_cert"),
+    the AUTH result as (mechanism, ok) and whether a MAIL came before TLS
+    ("mail_plain")."""
 
     def __init__(self, host="127.0.0.1", port=0, **script):
         self.script = script
@@ -105,11 +132,21 @@ class ScriptedPeer:
         return True
 
     def _session(self, conn, addr):
-        s = {"peer": addr[0], "cmds": [], "data": None, "helo": None}
+        s = {"peer": addr[0], "cmds": [], "data": None, "helo": None,
+             "tls": None, "client_cert": None, "auth": None,
+             "mail_plain": False, "tls_error": None}
         self.sessions.append(s)
         sc = self.script
-        f = conn.makefile("rb")
+        ctx, auth = sc.get("tls"), sc.get("auth")
+        f = None
+        authed = False
         try:
+            if sc.get("implicit_tls"):
+                tconn = self._handshake(s, conn, ctx)
+                if tconn is None:
+                    return
+                conn = tconn
+            f = conn.makefile("rb")
             if not self._say(conn, sc.get("greeting", "220 peer ESMTP")):
                 return
             while True:
@@ -124,16 +161,44 @@ class ScriptedPeer:
                     if "ehlo" in sc:
                         r = sc["ehlo"]
                     else:
-                        ext = sc.get("ehlo_ext", ["PIPELINING", "8BITMIME",
-                                                  "SIZE 10000000"])
+                        ext = list(sc.get("ehlo_ext", [
+                            "PIPELINING", "8BITMIME", "SIZE 10000000"]))
+                        if ctx and not s["tls"] and \
+                                sc.get("offer_starttls", True):
+                            ext.append("STARTTLS")
+                        if auth and (s["tls"] or
+                                     not auth.get("tls_only", True)):
+                            ext.append("AUTH " + " ".join(auth.get(
+                                "mechs", ["PLAIN", "LOGIN", "CRAM-MD5"])))
                         r = "\r\n".join(["250-peer"] + [
                             "250-" + e for e in ext[:-1]] +
                             ["250 " + ext[-1]] if ext else ["250 peer"])
                 elif verb == "HELO":
                     s["helo"] = cmd[5:]
                     r = sc.get("helo", "250 peer")
+                elif verb == "STARTTLS" and ctx and not s["tls"]:
+                    r = sc.get("starttls", "220 ready")
+                    conn.sendall(r.encode() + b"\r\n" +
+                                 sc.get("after_starttls", b""))
+                    if not r.startswith("220"):
+                        continue
+                    tconn = self._handshake(s, conn, ctx)
+                    if tconn is None:
+                        return
+                    conn = tconn
+                    f = conn.makefile("rb")
+                    continue
+                elif verb == "AUTH" and auth:
+                    authed = self._auth(s, conn, f, cmd, auth)
+                    r = "235 ok" if authed else auth.get(
+                        "fail", "535 5.7.8 authentication failed")
                 elif verb == "MAIL":
-                    r = sc.get("mail", "250 ok")
+                    if not s["tls"]:
+                        s["mail_plain"] = True
+                    if auth and auth.get("require", True) and not authed:
+                        r = "530 5.7.0 authentication required"
+                    else:
+                        r = sc.get("mail", "250 ok")
                 elif verb == "RCPT":
                     a = cmd[cmd.find("<") + 1:cmd.rfind(">")]
                     r = sc.get("rcpt", {}).get(a, "250 ok")
@@ -163,19 +228,66 @@ class ScriptedPeer:
         except OSError:
             pass
         finally:
-            f.close()
+            if f is not None:
+                f.close()
             conn.close()
+
+    @staticmethod
+    def _handshake(s, conn, ctx):
+        """Server side of the TLS handshake; None when it failed."""
+        try:
+            conn = ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            s["tls_error"] = str(e)
+            return None
+        s["tls"] = conn.version()
+        cert = conn.getpeercert()
+        if cert:
+            s["client_cert"] = dict(x[0] for x in cert["subject"])
+        return conn
+
+    @staticmethod
+    def _auth(s, conn, f, cmd, auth):
+        parts = cmd.split(" ")
+        mech = parts[1].upper() if len(parts) > 1 else ""
+        user, pw = auth["user"].encode(), auth["password"].encode()
+        ok = False
+
+        def ask(prompt):
+            conn.sendall(b"334 " + base64.b64encode(prompt) + b"\r\n")
+            return base64.b64decode(f.readline(10000).rstrip(b"\r\n"),
+                                    validate=True)
+        try:
+            if mech == "PLAIN":
+                resp = base64.b64decode(parts[2], validate=True) \
+                    if len(parts) > 2 else ask(b"")
+                ok = resp.split(b"\0") == [b"", user, pw]
+            elif mech == "LOGIN":
+                ok = ask(b"Username:") == user and ask(b"Password:") == pw
+            elif mech == "CRAM-MD5":
+                chal = b"<%d.%d@peer.test>" % (os.getpid(), time.time_ns())
+                name, _, digest = ask(chal).rpartition(b" ")
+                want = hmac.new(pw, chal, hashlib.md5).hexdigest().encode()
+                ok = name == user and hmac.compare_digest(digest, want)
+        except (ValueError, binascii.Error):
+            ok = False
+        s["auth"] = (mech, ok)
+        return ok
 
 
 class QmtpPeer:
     """A QMTP server on HOST answering each recipient with ANSWERS[rcpt]
-    (default "Kok"); records (message, sender, recipients)."""
+    (default "Kok"); records (message, sender, recipients). With CTX (a
+    server ssl.SSLContext) it speaks QMTPS: TLS from the first byte."""
 
-    def __init__(self, host="127.0.0.1", answers=None, drop=False):
+    def __init__(self, host="127.0.0.1", answers=None, drop=False, port=0,
+                 ctx=None):
         self.answers = answers or {}
         self.drop = drop
+        self.ctx = ctx
+        self.tls_seen = []
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind((host, 0))
+        self.sock.bind((host, port))
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         self.got = []
@@ -208,6 +320,9 @@ class QmtpPeer:
     def _serve(self):
         try:
             conn, _ = self.sock.accept()
+            if self.ctx:
+                conn = self.ctx.wrap_socket(conn, server_side=True)
+                self.tls_seen.append(conn.version())
         except OSError:
             return
         f = conn.makefile("rb")
@@ -976,3 +1091,622 @@ class MxTest(unittest.TestCase):
         _, mr = self.remote("b\u00fccher.test", ["x@xn--bcher-kva.test"])
         self.assertEqual(mr[0], "K", mr)
         self.assertEqual(len(p.sessions), 1)
+
+
+class Pki:
+    """A throw-away CA and certificates made with openssl in a temporary
+    directory (removed by close()). EC P-256 keys keep it fast."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="qmtr-pki-")
+        os.chmod(self.dir, 0o755)
+        self._ossl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                   "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+                   "/CN=qmtest CA")
+        self.ca = self.path("ca.pem")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _ossl(self, *args):
+        subprocess.run(["openssl"] + list(args), check=True,
+                       capture_output=True, cwd=self.dir)
+
+    def issue(self, name, cn, san, by_ca=True, password=None):
+        """Returns (certificate, key) paths; SAN like "IP:127.0.0.1". With
+        PASSWORD the key is also written encrypted to NAME.enc.key."""
+        with open(self.path(name + ".ext"), "w") as f:
+            f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n" % san)
+        self._ossl("req", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                   name + ".key", "-out", name + ".csr", "-subj", "/CN=" + cn)
+        sign = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"] \
+            if by_ca else ["-signkey", name + ".key"]
+        self._ossl("x509", "-req", "-in", name + ".csr", "-out",
+                   name + ".pem", "-days", "2", "-extfile", name + ".ext",
+                   *sign)
+        if password:
+            self._ossl("pkey", "-in", name + ".key", "-out",
+                       name + ".enc.key", "-aes256", "-passout",
+                       "pass:" + password)
+        return self.path(name + ".pem"), self.path(name + ".key")
+
+    def fingerprint(self, pem, alg):
+        with open(pem) as f:
+            der = ssl.PEM_cert_to_DER_cert(f.read())
+        return hashlib.new(alg, der).hexdigest()
+
+    def server_ctx(self, cert, key, client_ca=None):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        if client_ca:
+            ctx.load_verify_locations(client_ca)
+            ctx.verify_mode = ssl.CERT_OPTIONAL
+        return ctx
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Netns:
+    """A network namespace with only lo up (and, with DUMMY_NET, a veth
+    pair with that address on one end and nothing on the other: no ARP
+    answer ever comes, so connects to other addresses of that net time
+    out). Peers
+    listen inside it (make() runs a constructor there with setns) and
+    qmail-remote runs in it through `ip netns exec` (wrap)."""
+
+    def __init__(self, name, dummy_net=None):
+        self.name = name
+        _ns_run("ip", "netns", "del", name, check=False)
+        _ns_run("ip", "netns", "add", name)
+        try:
+            _ns_run("ip", "-n", name, "link", "set", "lo", "up")
+            if dummy_net:
+                _ns_run("ip", "-n", name, "link", "add", "qmtr-v0", "type",
+                        "veth", "peer", "name", "qmtr-v1")
+                _ns_run("ip", "-n", name, "addr", "add", dummy_net, "dev",
+                        "qmtr-v0")
+                for dev in ("qmtr-v0", "qmtr-v1"):
+                    _ns_run("ip", "-n", name, "link", "set", dev, "up")
+        except Exception:
+            self.close()
+            raise
+        self.wrap = ("ip", "netns", "exec", name)
+
+    def make(self, fn):
+        libc = ctypes.CDLL(None, use_errno=True)
+        here = os.open("/proc/self/ns/net", os.O_RDONLY)
+        there = os.open("/var/run/netns/" + self.name, os.O_RDONLY)
+        try:
+            if libc.setns(there, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns")
+            try:
+                return fn()
+            finally:
+                if libc.setns(here, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns back")
+        finally:
+            os.close(here)
+            os.close(there)
+
+    def close(self):
+        _ns_run("ip", "netns", "del", self.name, check=False)
+
+
+class _PeerTest(unittest.TestCase):
+    """Shared set-up for the TLS, AUTH and tcpto tests: one PKI per
+    class, a good server certificate for 127.0.0.1 from the test CA, one
+    from the same CA naming another host, and a self-signed one."""
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("openssl") is None:
+            raise unittest.SkipTest("needs openssl")
+        cls.inst = harness.Instance.shared()
+        cls.pki = Pki()
+        cls.good = cls.pki.issue("good", "127.0.0.1",
+                                 "IP:127.0.0.1,DNS:localhost")
+        cls.other = cls.pki.issue("other", "other.test", "DNS:other.test")
+        cls.selfsigned = cls.pki.issue("self", "127.0.0.1", "IP:127.0.0.1",
+                                       by_ca=False)
+        cls.client = cls.pki.issue("client", "client.example.test",
+                                   "DNS:client.example.test",
+                                   password="key pass|word")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pki.close()
+
+    def setUp(self):
+        self.inst.reset()
+        self.peers = []
+        self.nets = []
+        self.inst.write_control("timeoutconnect", "5\n")
+        self.inst.write_control("timeoutremote", "10\n")
+
+    def tearDown(self):
+        for p in self.peers:
+            p.close()
+        for n in self.nets:
+            n.close()
+
+    def ctx(self, which=None, **kw):
+        cert, key = which or self.good
+        return self.pki.server_ctx(cert, key, **kw)
+
+    def peer(self, host="127.0.0.1", route=True, **script):
+        p = ScriptedPeer(host, **script)
+        self.peers.append(p)
+        if route:
+            self.inst.write_control("smtproutes", ":%s;%d\n" % (host, p.port))
+        return p
+
+    def remote(self, rcpts=("b@example.test",), sender="a@example.test",
+               host="example.test", message=MSG, **kw):
+        return run_remote(self.inst, host, sender, rcpts, message, **kw)
+
+    def netns(self, name, **kw):
+        if shutil.which("ip") is None:
+            self.skipTest("needs ip")
+        n = Netns(name, **kw)
+        self.nets.append(n)
+        return n
+
+    def assertNoSecret(self, *secrets):
+        out = LAST["stdout"] + LAST["stderr"]
+        for x in secrets:
+            self.assertNotIn(x.encode() if isinstance(x, str) else x, out)
+
+
+@needs_root
+class TlsTest(_PeerTest):
+    def test_starttls_opportunistic_by_default(self):
+        p = self.peer(tls=self.ctx(self.selfsigned))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertIn("127.0.0.1 accepted message. (TLSv1.", mr[1])
+        s = p.sessions[0]
+        self.assertTrue(s["tls"])
+        self.assertFalse(s["mail_plain"])
+        # EHLO again after STARTTLS (RFC 3207 4.2)
+        self.assertEqual([c.split(" ")[0] for c in s["cmds"][:3]],
+                         ["EHLO", "STARTTLS", "EHLO"])
+        self.assertEqual(s["data"], MSG.replace(b"\n", b"\r\n"))
+
+    def test_starttls_refused_opportunistic_goes_on(self):
+        p = self.peer(tls=self.ctx(), starttls="454 not now")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertTrue(p.sessions[0]["mail_plain"])
+
+    def test_verify_rule_star_vs_anonymous(self):
+        # "*:" verifies a certificate when TLS is used: self-signed fails
+        self.inst.write_control("tlsdestinations", "*:\n")
+        p = self.peer(tls=self.ctx(self.selfsigned))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("TLS certificate did not verify", mr[1])
+        self.assertFalse(any(c.startswith("MAIL") for c in
+                             p.sessions[0]["cmds"]))
+        # with the CA that signed it, the same rule passes
+        self.inst.write_control("tlsdestinations", "*:%s\n" % self.pki.ca)
+        p2 = self.peer(tls=self.ctx())
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertTrue(p2.sessions[0]["tls"])
+        # "-:" takes any certificate
+        self.inst.write_control("tlsdestinations", "-:\n")
+        p3 = self.peer(tls=self.ctx(self.selfsigned))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertTrue(p3.sessions[0]["tls"])
+        # "*:" against a peer without STARTTLS: opportunistic, plaintext
+        self.inst.write_control("tlsdestinations", "*:\n")
+        p4 = self.peer()
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertTrue(p4.sessions[0]["mail_plain"])
+
+    def test_mandatory_without_starttls_is_z_and_no_mail(self):
+        for rule in ("-*:", "+*:%s" % self.pki.ca, "127.0.0.1:",
+                     "-127.0.0.1:", "~*:"):
+            self.inst.write_control("tlsdestinations", rule + "\n")
+            p = self.peer()
+            rr, mr, _ = self.remote()
+            self.assertEqual(mr[0], "Z", (rule, mr))
+            self.assertIn("does not offer STARTTLS", mr[1])
+            self.assertEqual(rr, [])
+            self.assertFalse(any(c.startswith(("MAIL", "RCPT", "DATA"))
+                                 for c in p.sessions[0]["cmds"]), rule)
+
+    def test_mandatory_refused_or_failed_handshake(self):
+        self.inst.write_control("tlsdestinations", "-*:\n")
+        p = self.peer(tls=self.ctx(), starttls="454 TLS not available")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("STARTTLS was refused", mr[1])
+        self.assertFalse(p.sessions[0]["mail_plain"])
+        # a handshake that fails (the peer offers only TLS 1.0, below the
+        # floor of mandatory TLS) is a Z, never a plaintext retry
+        old = self.ctx()
+        try:
+            old.minimum_version = old.maximum_version = \
+                ssl.TLSVersion.TLSv1
+        except (ValueError, ssl.SSLError):
+            pass  # then the server fails the handshake itself
+        p = self.peer(tls=old)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("TLS handshake failed", mr[1])
+        self.assertEqual(len(p.sessions), 1)
+        self.assertFalse(p.sessions[0]["mail_plain"])
+        self.assertFalse(any(c.startswith("MAIL")
+                             for c in p.sessions[0]["cmds"]))
+
+    def test_mandatory_verified_name(self):
+        ca = self.pki.ca
+        self.inst.write_control("tlsdestinations", "=127.0.0.1:%s\n" % ca)
+        self.peer(tls=self.ctx())
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        # signed by the CA, but for another name
+        p = self.peer(tls=self.ctx(self.other))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertFalse(p.sessions[0]["mail_plain"])
+        self.assertFalse(any(c.startswith("MAIL")
+                             for c in p.sessions[0]["cmds"]))
+        # a verified chain is enough for the plain "dest" form
+        self.inst.write_control("tlsdestinations", "127.0.0.1:%s\n" % ca)
+        self.peer(tls=self.ctx(self.other))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        # "~dest" checks the name too
+        self.inst.write_control("tlsdestinations", "~127.0.0.1:%s\n" % ca)
+        self.peer(tls=self.ctx(self.other))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("did not verify", mr[1])
+
+    def test_pinning(self):
+        cert = self.selfsigned[0]
+        for alg in ("sha256", "sha1", "sha512"):
+            fp = self.pki.fingerprint(cert, alg)
+            self.inst.write_control("tlsdestinations",
+                                    "%%127.0.0.1:=%s\n" % fp.upper())
+            self.peer(tls=self.ctx(self.selfsigned))
+            _, mr, _ = self.remote()
+            self.assertEqual(mr[0], "K", (alg, mr))
+        fp = self.pki.fingerprint(self.good[0], "sha256")
+        self.inst.write_control("tlsdestinations", "%%127.0.0.1:=%s\n" % fp)
+        p = self.peer(tls=self.ctx(self.selfsigned))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("pinned fingerprint", mr[1])
+        self.assertFalse(any(c.startswith("MAIL")
+                             for c in p.sessions[0]["cmds"]))
+
+    def test_never_rule(self):
+        self.inst.write_control("tlsdestinations", "!127.0.0.1:\n*:\n")
+        p = self.peer(tls=self.ctx(self.selfsigned))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertNotIn("STARTTLS", p.sessions[0]["cmds"])
+        self.assertTrue(p.sessions[0]["mail_plain"])
+
+    def test_rule_for_other_sender_domain_does_not_apply(self):
+        self.inst.write_control("tlsdestinations",
+                                "-127.0.0.1:|||other.test\n")
+        p = self.peer()
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        _, mr, _ = self.remote(sender="x@other.test")
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertEqual(len(p.sessions), 2)
+
+    def test_plaintext_after_starttls_220_is_discarded(self):
+        # CVE-2011-0411, client side: a man in the middle appends a fake
+        # EHLO reply to the 220; used, it would shift every later reply
+        # by one (the real EHLO reply taken for MAIL's, and so on)
+        p = self.peer(tls=self.ctx(),
+                      after_starttls=b"250-fake\r\n250 SIZE 10\r\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        s = p.sessions[0]
+        self.assertTrue(s["tls"])
+        self.assertTrue(any(c.startswith("MAIL") and "SIZE=" in c
+                            for c in s["cmds"]))
+        self.assertEqual(s["data"], MSG.replace(b"\n", b"\r\n"))
+
+    def test_smtps_port_465(self):
+        # Port 465 itself means SMTPS (s/qmail), so the peer must listen
+        # on 465: in a namespace of its own, where qmail-remote runs too
+        ns = self.netns("qmtr-tls")
+        ctx = self.ctx(self.selfsigned)
+        p = ns.make(lambda: ScriptedPeer("127.0.0.1", 465, tls=ctx,
+                                         implicit_tls=True))
+        self.peers.append(p)
+        self.inst.write_control("smtproutes", ":127.0.0.1;465\n")
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "K", mr)
+        self.assertTrue(p.sessions[0]["tls"])
+        self.assertEqual(p.sessions[0]["cmds"][0].split(" ")[0], "EHLO")
+        self.assertNotIn("STARTTLS", p.sessions[0]["cmds"])
+        # the tlsdestinations shortcut "dest:;465" sets the port instead
+        self.inst.write_control("smtproutes", ":127.0.0.1\n")
+        self.inst.write_control("tlsdestinations", "-127.0.0.1:;465\n")
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(len(p.sessions), 2)
+        # "!dest" with a TLS-only port is a configuration error
+        self.inst.write_control("tlsdestinations", "!127.0.0.1:\n")
+        self.inst.write_control("smtproutes", ":127.0.0.1;465\n")
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertEqual(len(p.sessions), 2)
+
+    def test_qmtps_port_6209(self):
+        ns = self.netns("qmtr-tls")
+        ctx = self.ctx()
+        q = ns.make(lambda: QmtpPeer("127.0.0.1", port=6209, ctx=ctx))
+        self.peers.append(q)
+        self.inst.write_control("qmtproutes", ":127.0.0.1;6209\n")
+        self.inst.write_control("tlsdestinations", "127.0.0.1:%s\n" %
+                                self.pki.ca)
+        rr, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(rr, [("r", "")])
+        self.assertTrue(q.tls_seen and q.tls_seen[0].startswith("TLS"))
+        self.assertEqual(q.got[0][1], "a@example.test")
+
+    def test_qmtp_without_tls_where_required(self):
+        q = QmtpPeer()
+        self.peers.append(q)
+        self.inst.write_control("qmtproutes", ":127.0.0.1;%d\n" % q.port)
+        self.inst.write_control("tlsdestinations", "-*:\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("6209", mr[1])
+        self.assertEqual(q.got, [])
+
+    def test_domaincerts_client_certificate(self):
+        ctx = self.ctx(client_ca=self.pki.ca)
+        cert, _ = self.client
+        key = self.pki.path("client.enc.key")
+        self.inst.write_control("domaincerts", "example.test:%s|%s|%s\n" %
+                                (cert, key, "key pass|word"))
+        p = self.peer(tls=ctx)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(p.sessions[0]["client_cert"]["commonName"],
+                         "client.example.test")
+        # another sending domain gets no certificate
+        _, mr, _ = self.remote(sender="a@elsewhere.test")
+        self.assertEqual(mr[0], "K", mr)
+        self.assertIsNone(p.sessions[1]["client_cert"])
+        # a wrong key password is a temporary, local failure
+        self.inst.write_control("domaincerts", "*:%s|%s|wrong-pass\n" %
+                                (cert, key))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("TLS could not be set up", mr[1])
+        self.assertNoSecret("key pass|word", "wrong-pass")
+
+    def test_malformed_tlsdestinations_is_temporary(self):
+        self.peer()
+        for name, text in (("tlsdestinations", "%127.0.0.1:nofp\n"),
+                           ("domaincerts", "example.test:\n")):
+            self.inst.write_control(name, text)
+            _, mr, _ = self.remote()
+            self.assertEqual(mr[0], "Z", mr)
+            self.assertIn("Unable to parse control/" + name, mr[1])
+            self.inst.remove_control(name)
+
+
+USER, PASSWORD = "relayuser", "s3cret-Pa55"
+
+
+@needs_root
+class AuthTest(_PeerTest):
+    def auth_peer(self, mechs=("PLAIN", "LOGIN", "CRAM-MD5"), tls=True,
+                  **kw):
+        auth = dict(user=USER, password=PASSWORD, mechs=list(mechs))
+        auth.update(kw)
+        return self.peer(route=False, tls=self.ctx() if tls else None,
+                         auth=auth)
+
+    def route(self, p, extra=""):
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d|%s|%s\n" %
+                                (p.port, USER, PASSWORD + extra))
+
+    def test_mechanisms_strongest_first(self):
+        for mechs, want in ((("PLAIN", "LOGIN", "CRAM-MD5"), "CRAM-MD5"),
+                            (("PLAIN", "LOGIN"), "LOGIN"),
+                            (("PLAIN",), "PLAIN")):
+            p = self.auth_peer(mechs)
+            self.route(p)
+            _, mr, _ = self.remote()
+            self.assertEqual(mr[0], "K", (mechs, mr))
+            self.assertEqual(p.sessions[0]["auth"], (want, True))
+            self.assertTrue(p.sessions[0]["tls"])
+            self.assertNoSecret(PASSWORD, USER)
+
+    def test_authsenders(self):
+        p = self.auth_peer()
+        other = self.peer(route=False)
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" %
+                                other.port)
+        self.inst.write_control(
+            "authsenders", "info@example.test:127.0.0.1;%d|%s|%s\n"
+            "@other.test:127.0.0.1;%d|%s|wrong\n" %
+            (p.port, USER, PASSWORD, p.port, USER))
+        _, mr, _ = self.remote(sender="info@example.test")
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(p.sessions[0]["auth"], ("CRAM-MD5", True))
+        # another sender of the same domain: smtproutes as usual
+        _, mr, _ = self.remote(sender="bob@example.test")
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(len(other.sessions), 1)
+        # @domain entry, wrong password: Z, and no password in the report
+        _, mr, _ = self.remote(sender="x@other.test")
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertEqual(p.sessions[1]["auth"], ("CRAM-MD5", False))
+        self.assertNoSecret(PASSWORD, "|wrong")
+
+    def test_refused_without_tls(self):
+        p = self.auth_peer(tls=False, tls_only=False)
+        self.route(p)
+        rr, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertEqual(rr, [])
+        s = p.sessions[0]
+        self.assertFalse(any(c.startswith(("AUTH", "MAIL"))
+                             for c in s["cmds"]), s["cmds"])
+        self.assertNoSecret(PASSWORD, base64.b64encode(PASSWORD.encode()))
+
+    def test_plaintext_allowed_by_never_rule(self):
+        p = self.auth_peer(tls=False, tls_only=False)
+        self.route(p)
+        self.inst.write_control("tlsdestinations", "!127.0.0.1:\n")
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(p.sessions[0]["auth"], ("CRAM-MD5", True))
+        self.assertIsNone(p.sessions[0]["tls"])
+
+    def test_bad_credentials_are_temporary_and_secret(self):
+        for mechs in (("CRAM-MD5",), ("LOGIN",), ("PLAIN",)):
+            # the peer even echoes what it got: still redacted
+            p = self.auth_peer(mechs, fail="535 5.7.8 no: %s %s" % (
+                PASSWORD + "x", base64.b64encode(
+                    (USER + "\0" + PASSWORD + "x").encode()).decode()))
+            self.route(p, extra="x")
+            rr, mr, _ = self.remote()
+            self.assertEqual(mr[0], "Z", (mechs, mr))
+            self.assertEqual(rr, [])
+            self.assertIn("authentication was rejected (%s)" % mechs[0],
+                          mr[1])
+            self.assertIn("Remote host said: 535 5.7.8", mr[1])
+            self.assertNoSecret(PASSWORD)
+            self.assertFalse(any(c.startswith("MAIL")
+                                 for c in p.sessions[0]["cmds"]))
+
+    def test_no_usable_mechanism(self):
+        p = self.auth_peer(mechs=("GSSAPI",))
+        self.route(p)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("no AUTH mechanism", mr[1])
+
+    def test_bounce_through_qmail_send_never_shows_password(self):
+        # the Z text is what qmail-send logs and, once the queue lifetime
+        # is over, puts in a bounce: it must already be clean here
+        p = self.auth_peer(fail="535 5.7.8 bad %s" % PASSWORD)
+        self.route(p, extra="")
+        p.script["auth"]["password"] = "different"
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("[redacted]", mr[1])
+        self.assertNoSecret(PASSWORD)
+
+
+def _tcpto_record(family, errors, when, addr):
+    raw = socket.inet_pton(socket.AF_INET if family == 4 else
+                           socket.AF_INET6, addr)
+    return (bytes([family, errors]) + bytes(6) + struct.pack(">Q", when) +
+            raw + bytes(16 - len(raw)))
+
+
+@needs_root
+class TcptoTest(_PeerTest):
+    def tcpto_path(self):
+        return self.inst.path("queue", "lock", "tcpto")
+
+    def setUp(self):
+        super().setUp()
+        with open(self.tcpto_path(), "wb"):
+            pass
+
+    def tearDown(self):
+        with open(self.tcpto_path(), "wb"):
+            pass
+        super().tearDown()
+
+    def write_tcpto(self, data):
+        with open(self.tcpto_path(), "wb") as f:
+            f.write(data)
+
+    def tcpto_list(self):
+        p = subprocess.run([self.inst.bin("qmail-tcpto")],
+                           capture_output=True, text=True, timeout=10)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_recent_timeouts_skip_the_address(self):
+        p = self.peer()
+        now = int(time.time())
+        self.write_tcpto(_tcpto_record(4, 2, now - 10, "127.0.0.1") +
+                         _tcpto_record(6, 1, now - 20, "2001:db8::9"))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertIn("wasn't able to establish an SMTP connection", mr[1])
+        self.assertEqual(p.sessions, [])
+        rc, out, _ = self.tcpto_list()
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"^127\.0\.0\.1 timed out 1\d seconds ago; "
+                         r"# recent timeouts: 2\n2001:db8::9 timed out "
+                         r"2\d seconds ago; # recent timeouts: 1\n$")
+        # qmail-tcpok clears the table: delivery goes ahead
+        self.assertEqual(subprocess.run([self.inst.bin("qmail-tcpok")],
+                                        timeout=10).returncode, 0)
+        self.assertEqual(os.path.getsize(self.tcpto_path()), 0)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+
+    def test_old_timeouts_and_success_clear_the_count(self):
+        p = self.peer()
+        old = int(time.time()) - 3 * 3600
+        self.write_tcpto(_tcpto_record(4, 3, old, "127.0.0.1"))
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(len(p.sessions), 1)
+        with open(self.tcpto_path(), "rb") as f:
+            data = f.read()
+        self.assertEqual(len(data), 32)
+        self.assertEqual(data[1], 0, "count cleared by the connect")
+        self.assertEqual(self.tcpto_list()[1], "")
+
+    def test_malformed_file(self):
+        p = self.peer()
+        self.write_tcpto(b"\x04" * 33)
+        rc, out, err = self.tcpto_list()
+        self.assertEqual(rc, 111)
+        self.assertIn("malformed", err)
+        _, mr, _ = self.remote()
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(len(p.sessions), 1)
+
+    def test_connect_timeout_is_recorded(self):
+        # in a namespace, an address nobody answers ARP for: the connect
+        # times out (timeoutconnect 1) before ARP gives up
+        ns = self.netns("qmtr-tcpto", dummy_net="198.51.100.1/24")
+        self.inst.write_control("timeoutconnect", "1\n")
+        self.inst.write_control("smtproutes", ":198.51.100.7\n")
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "Z", mr)
+        rc, out, _ = self.tcpto_list()
+        self.assertRegex(out, r"^198\.51\.100\.7 timed out \d+ seconds "
+                         r"ago; # recent timeouts: 1\n$")
+        # a second timeout within two minutes counts once (qmail)
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertIn("recent timeouts: 1\n", self.tcpto_list()[1])
+        # an older one makes it two, and the address is then skipped
+        with open(self.tcpto_path(), "r+b") as f:
+            f.seek(8)
+            f.write(struct.pack(">Q", int(time.time()) - 300))
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertIn("recent timeouts: 2\n", self.tcpto_list()[1])
+        start = time.time()
+        _, mr, _ = self.remote(wrap=ns.wrap)
+        self.assertEqual(mr[0], "Z", mr)
+        self.assertLess(time.time() - start, 1.0, "skipped, no wait")
