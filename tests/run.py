@@ -27,7 +27,7 @@ def run_units(build, counts):
         start = time.time()
         try:
             p = subprocess.run([prog], capture_output=True, text=True,
-                               timeout=60, cwd=TOP)
+                               errors="replace", timeout=60, cwd=TOP)
             out = p.stdout
             rc = p.returncode
         except subprocess.TimeoutExpired:
@@ -61,7 +61,7 @@ def run_replays(build, counts):
             counts["failed"] += 1
             continue
         p = subprocess.run([prog] + files, capture_output=True, text=True,
-                           timeout=300)
+                           errors="replace", timeout=300)
         if p.returncode == 0:
             counts["passed"] += 1
             print("fuzz %-20s corpus of %d replayed" % (target, len(files)))

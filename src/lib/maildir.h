@@ -1,0 +1,42 @@
+/*
+ * maildir.h - delivery into a Maildir (maildir(5), qmail-local(8)).
+ *
+ * maildir_deliver writes HEAD (the Return-Path and Delivered-To lines)
+ * and then the message read from MSGFD (from its current offset) into
+ * DIR/tmp/NAME, fsyncs it, links it to DIR/new/NAME, removes the tmp name
+ * and fsyncs DIR/new, so that an exit 0 means the message is on disk.
+ * NAME is unique: seconds, microseconds, pid and a per-process counter,
+ * then the host name with '/' and ':' escaped as maildir(5) says.
+ * On failure the tmp file is removed and the result says which step
+ * failed, with errno set; every failure is temporary for the caller.
+ * Nothing here exits; not for signal handlers.
+ */
+#ifndef MAILDIR_H
+#define MAILDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include "strbuf.h"
+
+enum maildir_status {
+	MAILDIR_OK,
+	MAILDIR_NODIR, /* DIR (or DIR/tmp) cannot be opened */
+	MAILDIR_READ,  /* reading the message failed */
+	MAILDIR_WRITE, /* creating, writing, syncing or linking failed */
+	MAILDIR_NOMEM
+};
+
+/* maildir_name: OUT = a unique file name for a message delivered at TV by
+ * process PID, with COUNTER distinguishing deliveries of one process */
+bool maildir_name(struct strbuf *out, const struct timeval *tv, pid_t pid,
+		  unsigned long counter, const char *host);
+
+/* maildir_deliver: delivers as above; NAME (may be NULL) gets the name */
+enum maildir_status maildir_deliver(const char *dir, int msgfd,
+				    const char *head, size_t headlen,
+				    struct strbuf *name);
+
+#endif

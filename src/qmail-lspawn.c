@@ -1,0 +1,341 @@
+/*
+ * qmail-lspawn - runs local deliveries for qmail-send (qmail-lspawn(8)).
+ *
+ *   qmail-lspawn defaultdelivery
+ *
+ * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
+ * spawn.h). For each recipient local@domain it finds the controlling user
+ * in users/cdb (qmail-users(5)) or, failing that, with qmail-getpw run as
+ * qmailp, then runs qmail-local as that user, never as root. When the
+ * user's home has no .qmail file for an extension address, the delivery is
+ * retried as the alias user with the whole local part as extension (seed
+ * 002; qmail-local -a exits QLX_NOMAILBOX for that). Runs as root.
+ * Exit: 0 after EOF on fd 0, 111 on a protocol or system error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "cdbx.h"
+#include "die.h"
+#include "prot.h"
+#include "qlx.h"
+#include "spawn.h"
+#include "strbuf.h"
+#include "users.h"
+
+#define GETPW_OUTPUT_MAX 4096
+
+struct lspawn {
+	const char *defaultdelivery;
+	uid_t qmailp_uid;
+	gid_t nofiles_gid;
+};
+
+/* say: writes a line to the delivery's output (the reply text) */
+static void
+say(const char *fmt, const char *arg)
+{
+	dprintf(1, fmt, arg);
+}
+
+static char *
+qmail_path(const char *rel)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!strbuf_appends(&sb, auto_qmail) || !strbuf_appendc(&sb, '/') ||
+	    !strbuf_appends(&sb, rel))
+		_exit(QLX_NOMEM);
+	return sb.data;
+}
+
+/* lookup_cdb: users/cdb; true when found, exits on a corrupt file */
+static bool
+lookup_cdb(const char *local, struct users_entry *e)
+{
+	char *path = qmail_path("users/cdb");
+	enum users_status st;
+	struct cdbx *db;
+
+	db = cdbx_open(path);
+	if (db == NULL) {
+		if (errno == ENOENT)
+			return false;
+		say("Unable to open users/cdb: %s.\n", strerror(errno));
+		_exit(QLX_CDB);
+	}
+	st = users_lookup(db, local, e);
+	cdbx_close(db);
+	if (st == USERS_ERROR) {
+		say("users/cdb is unreadable or corrupt: %s.\n",
+		    strerror(errno));
+		_exit(QLX_CDB);
+	}
+	free(path);
+	return st == USERS_FOUND;
+}
+
+/* lookup_getpw: runs qmail-getpw as qmailp; exits on failure */
+static void
+lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
+{
+	struct strbuf out = STRBUF_INIT;
+	char buf[512], *args[3];
+	int pi[2], wstat, code;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(pi) == -1)
+		_exit(QLX_SYS);
+	args[0] = qmail_path("bin/qmail-getpw");
+	args[1] = (char *)local;
+	args[2] = NULL;
+	pid = fork();
+	if (pid == -1)
+		_exit(QLX_SYS);
+	if (pid == 0) {
+		if (!prot_drop(ls->qmailp_uid, ls->nofiles_gid))
+			_exit(QLX_USAGE);
+		close(pi[0]);
+		if (dup2(pi[1], 1) == -1)
+			_exit(QLX_SYS);
+		execv(args[0], args);
+		_exit(QLX_EXECPW);
+	}
+	close(pi[1]);
+	for (;;) {
+		r = read(pi[0], buf, sizeof buf);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out.len + (size_t)r > GETPW_OUTPUT_MAX)
+			break;
+		if (!strbuf_append(&out, buf, (size_t)r))
+			_exit(QLX_NOMEM);
+	}
+	close(pi[0]);
+	while (waitpid(pid, &wstat, 0) == -1)
+		if (errno != EINTR)
+			_exit(QLX_SYS);
+	if (!WIFEXITED(wstat))
+		_exit(QLX_SYS);
+	code = WEXITSTATUS(wstat);
+	switch (code) {
+	case 0:
+		break;
+	case QLX_NFS:
+	case QLX_NOALIAS:
+	case QLX_NOMEM:
+	case QLX_EXECPW:
+	case QLX_USAGE:
+		_exit(code);
+	default:
+		_exit(QLX_SYS);
+	}
+	if (!users_decode(e, out.data ? out.data : "", out.len))
+		_exit(QLX_USAGE);
+	strbuf_free(&out);
+}
+
+/* run_local: becomes UID:GID and runs qmail-local; never returns */
+static _Noreturn void
+run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
+	  const char *home, const char *local, const char *dash,
+	  const char *ext, const char *domain, const char *sender,
+	  bool fallback)
+{
+	char *args[13];
+	int n = 0;
+
+	if (uid == 0)
+		_exit(QLX_ROOT);
+	if (*home != '/')
+		_exit(QLX_USAGE);
+	args[n++] = qmail_path("bin/qmail-local");
+	if (fallback)
+		args[n++] = "-a";
+	args[n++] = "--";
+	args[n++] = (char *)user;
+	args[n++] = (char *)home;
+	args[n++] = (char *)local;
+	args[n++] = (char *)dash;
+	args[n++] = (char *)ext;
+	args[n++] = (char *)domain;
+	args[n++] = (char *)sender;
+	args[n++] = (char *)ls->defaultdelivery;
+	args[n] = NULL;
+	if (!prot_drop(uid, gid))
+		_exit(QLX_USAGE);
+	if (getuid() == 0 || geteuid() == 0)
+		_exit(QLX_ROOT);
+	execv(args[0], args);
+	_exit(errno_is_temp(errno) ? QLX_EXECSOFT : QLX_EXECHARD);
+}
+
+/* deliver: the delivery child, still root; returns its exit code */
+static int
+deliver(const struct lspawn *ls, const struct spawn_request *req)
+{
+	struct users_entry e = USERS_ENTRY_INIT;
+	const char *at, *domain;
+	char *local, *home;
+	uid_t uid;
+	gid_t gid;
+	int wstat;
+	pid_t pid;
+
+	at = strrchr(req->recipient, '@');
+	if (at == NULL)
+		return QLX_USAGE; /* spawn.c refused it already */
+	domain = at + 1;
+	local = strndup(req->recipient, (size_t)(at - req->recipient));
+	if (local == NULL)
+		return QLX_NOMEM;
+	if (*local == '\0')
+		return 0; /* qmail: <@domain> is delivered to nowhere */
+	if (chdir(auto_qmail) == -1)
+		return QLX_SYS;
+	if (!lookup_cdb(local, &e))
+		lookup_getpw(ls, local, &e);
+	/* an extension without a .qmail file may belong to the alias user;
+	 * plain users and the alias user itself need no second try */
+	if (*e.dash == '\0' || strcmp(e.user, auto_users[AU_ALIAS]) == 0)
+		run_local(ls, e.user, e.uid, e.gid, e.home, local, e.dash,
+			  e.ext, domain, req->sender, false);
+	pid = fork();
+	if (pid == -1)
+		return QLX_SYS;
+	if (pid == 0)
+		run_local(ls, e.user, e.uid, e.gid, e.home, local, e.dash,
+			  e.ext, domain, req->sender, true);
+	while (waitpid(pid, &wstat, 0) == -1)
+		if (errno != EINTR)
+			return QLX_SYS;
+	if (!WIFEXITED(wstat)) {
+		say("%s", "Aack, qmail-local crashed. (#4.3.0)\n");
+		return 111;
+	}
+	if (WEXITSTATUS(wstat) != QLX_NOMAILBOX)
+		return WEXITSTATUS(wstat);
+	if (!prot_user(auto_users[AU_ALIAS], &uid, &gid))
+		return errno == ENOENT ? QLX_NOALIAS : QLX_SYS;
+	home = qmail_path("alias");
+	run_local(ls, auto_users[AU_ALIAS], uid, gid, home, local, "-", local,
+		  domain, req->sender, false);
+}
+
+static pid_t
+start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (!spawn_child_setup(msgfd, outfd))
+		_exit(QLX_SYS);
+	_exit(deliver(ctx, req));
+}
+
+static bool
+report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
+       struct strbuf *reply)
+{
+	const char *text = NULL;
+	char status = 'Z';
+
+	(void)ctx;
+	if (!WIFEXITED(wstat)) {
+		text = "qmail-local crashed.\n";
+	} else {
+		switch (WEXITSTATUS(wstat)) {
+		case 0:
+			status = 'K';
+			break;
+		case 100:
+			status = 'D';
+			break;
+		case QLX_CDB:
+			text = "Trouble reading users/cdb in qmail-lspawn.\n";
+			break;
+		case QLX_NOMEM:
+			text = "Out of memory in qmail-lspawn.\n";
+			break;
+		case QLX_SYS:
+			text = "Temporary failure in qmail-lspawn.\n";
+			break;
+		case QLX_NOALIAS:
+			text = "Unable to find alias user!\n";
+			break;
+		case QLX_ROOT:
+			text = "Not allowed to perform deliveries as root.\n";
+			break;
+		case QLX_USAGE:
+		case QLX_BUG:
+		case QLX_NOMAILBOX:
+			text = "Internal qmail-lspawn bug.\n";
+			break;
+		case QLX_NFS:
+			text = "NFS failure in qmail-local.\n";
+			break;
+		case QLX_EXECSOFT:
+		case QLX_EXECHARD:
+			text = "Unable to run qmail-local.\n";
+			break;
+		case QLX_EXECPW:
+			text = "Unable to run qmail-getpw.\n";
+			break;
+		default:
+			break; /* 111 and anything else: temporary */
+		}
+	}
+	if (!strbuf_appendc(reply, status))
+		return false;
+	if (text != NULL && !strbuf_appends(reply, text))
+		return false;
+	if (!strbuf_append(reply, output, len))
+		return false;
+	spawn_finish_text(reply, truncated);
+	return true;
+}
+
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct spawn_ops ops = {start, report, "qmail-lspawn"};
+	struct lspawn ls;
+	gid_t pwgid;
+
+	die_init("qmail-lspawn");
+	if (argc != 2 || argv[1][0] == '\0')
+		die_perm("usage: qmail-lspawn defaultdelivery");
+	open_std_fds();
+	ls.defaultdelivery = argv[1];
+	if (!prot_user(auto_users[AU_QMAILP], &ls.qmailp_uid, &pwgid))
+		die_temp_sys("unable to find user %s", auto_users[AU_QMAILP]);
+	if (!prot_group(auto_groups[AG_NOFILES], &ls.nofiles_gid))
+		die_temp_sys("unable to find group %s",
+			     auto_groups[AG_NOFILES]);
+	if (chdir(auto_queue) == -1)
+		die_temp_sys("unable to chdir to %s", auto_queue);
+	if (spawn_run(&ops, &ls, spawn_ceiling(), 0, 1) != 0)
+		return EXIT_TEMP;
+	return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * qmail-rspawn - runs remote deliveries for qmail-send (qmail-rspawn(8)).
+ *
+ *   qmail-rspawn
+ *
+ * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
+ * spawn.h). For each request it runs `qmail-remote host sender recipient`
+ * ($QMAILREMOTE, else <conf-qmail>/bin/qmail-remote) with the message on
+ * fd 0 and folds qmail-remote's report (qmail-remote(8): one r/h/s report
+ * per recipient, then K/Z/D for the message, each ending in \0) into one
+ * reply, as qmail's qmail-rspawn does. When qmail-remote cannot be run,
+ * crashes, exits non-zero or says nothing parseable, the reply is Z: a
+ * broken installation must never bounce mail. Runs as qmailr.
+ * Exit: 0 after EOF on fd 0, 111 on a protocol or system error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "auto.h"
+#include "die.h"
+#include "spawn.h"
+#include "strbuf.h"
+
+struct rspawn {
+	char *remote; /* the program to run */
+};
+
+static pid_t
+start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
+{
+	const struct rspawn *rs = ctx;
+	char *args[5];
+	pid_t pid;
+
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	if (!spawn_child_setup(msgfd, outfd))
+		_exit(111);
+	args[0] = rs->remote;
+	args[1] = strrchr(req->recipient, '@') + 1; /* spawn.c checked */
+	args[2] = (char *)req->sender;
+	args[3] = (char *)req->recipient;
+	args[4] = NULL;
+	execv(args[0], args);
+	dprintf(1, "Unable to run %s: %s. (#4.3.0)", rs->remote,
+		strerror(errno));
+	_exit(111);
+}
+
+/* fold: qmail-rspawn's reading of qmail-remote's output S (LEN bytes,
+ * NUL-terminated by the caller): the recipient report decides, and the
+ * message report's text is added when it is at least as bad */
+static bool
+fold(const char *s, size_t len, struct strbuf *reply)
+{
+	int result = -2, orr; /* 1 K, 0 Z, -1 D, -2 none */
+	size_t j = 0, k;
+
+	for (k = 0; k < len; k++)
+		if (s[k] == '\0') {
+			if (s[j] == 'K') {
+				result = 1;
+				break;
+			}
+			if (s[j] == 'Z') {
+				result = 0;
+				break;
+			}
+			if (s[j] == 'D') {
+				result = -1;
+				break;
+			}
+			j = k + 1;
+		}
+	switch (s[0]) {
+	case 'r':
+		orr = result;
+		break;
+	case 's':
+		orr = 0;
+		break;
+	case 'h':
+		orr = -1;
+		break;
+	case 'K':
+	case 'Z':
+	case 'D':
+		orr = result;
+		break;
+	default:
+		orr = -2;
+		break;
+	}
+	if (orr == -2 || (s[0] == 'r' && result == -2)) {
+		/* garbage, or a recipient report with no message report */
+		return strbuf_appends(reply, "Zqmail-remote produced "
+					     "unparseable output. (#4.3.0)\n");
+	}
+	if (!strbuf_appendc(reply, orr == 1 ? 'K' : orr == 0 ? 'Z' : 'D'))
+		return false;
+	if (!strbuf_appends(reply, s + 1))
+		return false;
+	/* K/Z/D first: that one report is the whole text */
+	if (s[0] == 'K' || s[0] == 'Z' || s[0] == 'D')
+		return true;
+	k = strlen(s) + 1;
+	if (result <= orr && k < len &&
+	    (s[k] == 'K' || s[k] == 'Z' || s[k] == 'D'))
+		return strbuf_appends(reply, s + k + 1);
+	return true;
+}
+
+static bool
+report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
+       struct strbuf *reply)
+{
+	(void)ctx;
+	if (!WIFEXITED(wstat))
+		return strbuf_appends(reply, "Zqmail-remote crashed. "
+					     "(#4.3.0)\n");
+	if (WEXITSTATUS(wstat) != 0) {
+		/* qmail says D for codes other than 111; we never bounce
+		 * because of a missing or broken qmail-remote */
+		if (!strbuf_appends(reply, "ZUnable to run qmail-remote, "
+					   "will retry: "))
+			return false;
+		if (len == 0)
+			return strbuf_appends(reply, "no output. (#4.3.0)\n");
+		if (!strbuf_append(reply, output, len))
+			return false;
+		spawn_finish_text(reply, truncated);
+		return true;
+	}
+	if (len == 0)
+		return strbuf_appends(reply, "Zqmail-remote produced no "
+					     "output. (#4.3.0)\n");
+	if (!fold(output, len, reply))
+		return false;
+	spawn_finish_text(reply, false);
+	return true;
+}
+
+static void
+open_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct spawn_ops ops = {start, report, "qmail-rspawn"};
+	struct strbuf path = STRBUF_INIT;
+	struct rspawn rs;
+	const char *env;
+
+	(void)argv;
+	die_init("qmail-rspawn");
+	if (argc != 1)
+		die_perm("usage: qmail-rspawn");
+	open_std_fds();
+	env = getenv("QMAILREMOTE");
+	if (env != NULL && *env != '\0') {
+		xstrbuf_copys(&path, env);
+	} else {
+		xstrbuf_copys(&path, auto_qmail);
+		xstrbuf_appends(&path, "/bin/qmail-remote");
+	}
+	rs.remote = path.data;
+	if (chdir(auto_queue) == -1)
+		die_temp_sys("unable to chdir to %s", auto_queue);
+	if (spawn_run(&ops, &rs, spawn_ceiling(), 0, 1) != 0)
+		return EXIT_TEMP;
+	return 0;
+}
