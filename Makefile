@@ -115,6 +115,10 @@ $(BUILD)/fuzz/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
 # make setup: install into conf-qmail (root). make check: verify it.
 setup: all
 	sh scripts/setup "$(BUILD)" "$(QMAILHOME)" "$(QUEUEDIR)" "$(SPLIT)"
+# `make setup check` must verify what setup installed, even under -j
+ifneq ($(filter setup,$(MAKECMDGOALS)),)
+check: setup
+endif
 check:
 	sh scripts/instcheck "$(QMAILHOME)" "$(QUEUEDIR)" "$(SPLIT)"
 
