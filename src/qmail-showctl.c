@@ -76,6 +76,8 @@ static const struct ctl_desc known[] = {
 	{ "tlsdestinations", K_LIST,
 	    "TLS is used when the remote server offers it.",
 	    "TLS requirements by destination:" },
+	{ "domaincerts", K_LIST, "qmail-remote sends no client certificate.",
+	    "Client certificates by sender domain:" },
 	{ "concurrencylocal", K_NUM, "10",
 	    "Local concurrency is " },
 	{ "concurrencyremote", K_NUM, "20", "Remote concurrency is " },
@@ -163,6 +165,32 @@ show_num(const struct ctl_desc *d)
 	}
 }
 
+/*
+ * prints one line of a list; in the files that hold credentials
+ * ("key:relay|user|password", "key:certfile|keyfile|password") everything
+ * after the second '|' of the value is a password and is not shown: this
+ * output gets pasted into bug reports
+ */
+static void
+show_entry(const struct ctl_desc *d, const char *line)
+{
+	static const char *const secret_files[] = { "authsenders",
+		"smtproutes", "qmtproutes", "domaincerts" };
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof secret_files / sizeof secret_files[0]; i++)
+		if (strcmp(d->name, secret_files[i]) == 0)
+			break;
+	if (i < sizeof secret_files / sizeof secret_files[0] &&
+	    (p = strchr(line, ':')) != NULL && (p = strchr(p, '|')) != NULL &&
+	    (p = strchr(p + 1, '|')) != NULL) {
+		printf("  %.*s|(password not shown)\n", (int)(p - line), line);
+		return;
+	}
+	printf("  %s\n", line);
+}
+
 static void
 show_list(const struct ctl_desc *d, const struct strbuf *me, bool have_me)
 {
@@ -175,7 +203,7 @@ show_list(const struct ctl_desc *d, const struct strbuf *me, bool have_me)
 	case CTL_OK:
 		printf("%s: %s\n", d->name, d->text);
 		for (i = 0; i < l.len; i++)
-			printf("  %s\n", l.items[i]);
+			show_entry(d, l.items[i]);
 		if (l.len == 0)
 			printf("  (empty)\n");
 		break;

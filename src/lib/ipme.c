@@ -51,8 +51,20 @@ bool
 ipme_is(const struct ipme *me, const struct ipaddr *ip)
 {
 	static const unsigned char zero[16];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+	struct ipaddr v4;
 	size_t i;
 
+	/* ::ffff:a.b.c.d reaches a.b.c.d (an AF_INET6 socket connects to it
+	 * as IPv4): judge it as that address, or an MX of ::ffff:127.0.0.1
+	 * would loop back to this host */
+	if (ip->family == AF_INET6 && memcmp(ip->bytes, mapped, 12) == 0) {
+		memset(&v4, 0, sizeof v4);
+		v4.family = AF_INET;
+		memcpy(v4.bytes, ip->bytes + 12, 4);
+		return ipme_is(me, &v4);
+	}
 	if (memcmp(ip->bytes, zero, ip->family == AF_INET ? 4 : 16) == 0)
 		return true;
 	/* all of 127.0.0.0/8 reaches this host, listed or not */

@@ -32,7 +32,8 @@ struct ipme {
 bool ipme_load(struct ipme *me);
 /* ipme_is: true when IP is one of ours; the wildcard addresses 0.0.0.0
  * and :: and all of 127.0.0.0/8 count as ours, since a connection to
- * them reaches this host */
+ * them reaches this host; an IPv4-mapped IPv6 address counts as its IPv4
+ * address */
 bool ipme_is(const struct ipme *me, const struct ipaddr *ip);
 void ipme_free(struct ipme *me);
 

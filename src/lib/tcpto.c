@@ -247,8 +247,15 @@ tcpto_update(const char *path, const struct ipaddr *ip, bool timedout,
 	if (!lock_open(path, &fd))
 		return false;
 	n = read_all(fd, buf, sizeof buf);
+	if (n < 0) {
+		/* an I/O error: T would be left uninitialized */
+		err = errno;
+		close(fd);
+		errno = err;
+		return false;
+	}
 	/* a malformed file is replaced: it only ever saves time */
-	bad = n < 0 || !tcpto_parse(&t, buf, (size_t)n);
+	bad = !tcpto_parse(&t, buf, (size_t)n);
 	if (!tcpto_note(&t, ip, timedout, now) && !bad) {
 		close(fd);
 		return true;

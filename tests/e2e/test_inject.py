@@ -549,6 +549,29 @@ class TestShowctl(InjectBase):
                      "badhelo", "recipients"):
             self.assertRegex(out, r"(?m)^%s: " % re.escape(name))
 
+    def test_passwords_not_shown(self):
+        self.inst.write_control(
+            "smtproutes", "a.example:relay.example;587|bob|s3cr|et:x\n"
+            "b.example:[2001:db8::1]\n")
+        self.inst.write_control("authsenders",
+                                "@c.example:relay.example|carol|hunter22\n")
+        self.inst.write_control("qmtproutes",
+                                "d.example:relay.example|dave|qm7pass\n")
+        self.inst.write_control("domaincerts",
+                                "*:cert.pem|key.pem|keypass9\n")
+        p = subprocess.run([self.inst.bin("qmail-showctl")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for secret in ("s3cr", "hunter22", "qm7pass", "keypass9"):
+            self.assertNotIn(secret, p.stdout + p.stderr)
+        self.assertIn("  a.example:relay.example;587|bob|(password not "
+                      "shown)\n  b.example:[2001:db8::1]\n", p.stdout)
+        self.assertIn("  @c.example:relay.example|carol|(password not "
+                      "shown)\n", p.stdout)
+        self.assertIn("  *:cert.pem|key.pem|(password not shown)\n",
+                      p.stdout)
+        self.assertNotIn("domaincerts: I have no idea", p.stdout)
+
     def test_bad_number(self):
         self.inst.write_control("concurrencylocal", "lots\n")
         p = subprocess.run([self.inst.bin("qmail-showctl")],

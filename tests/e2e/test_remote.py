@@ -893,6 +893,8 @@ host-record=me.self.test,192.0.2.1
 mx-host=v6.test,mx.v6.test,10
 host-record=mx.v6.test,2001:db8::25
 cname=alias.test,pref.test
+mx-host=mapped.test,mx.mapped.test,10
+host-record=mx.mapped.test,::ffff:127.0.0.1
 mx-host=xn--bcher-kva.test,mx2.pref.test,10
 server=/tempfail.test/127.0.0.1#9
 """
@@ -1073,6 +1075,13 @@ class MxTest(unittest.TestCase):
         self.inst.write_control("smtproutes", "self.test:192.0.2.26\n")
         _, mr = self.remote("self.test")
         self.assertEqual(mr[0], "K")
+
+    def test_mx_ipv4_mapped_loopback_is_me(self):
+        # an AAAA of ::ffff:127.0.0.1 reaches this host as IPv4: an MX
+        # there must not make qmail-remote connect to itself
+        _, mr = self.remote("mapped.test")
+        self.assertEqual(mr[0], "D", mr)
+        self.assertIn("best-preference MX", mr[1])
 
     def test_ipv6_mx(self):
         p = self.peer("2001:db8::25")

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipaddr.h"
@@ -176,6 +177,35 @@ test_file(void)
 	ok(!tcpto_update(path, &ip, true, 1), "update needs the file");
 }
 
+/* leaves non-zero bytes where tcpto_update's locals will be */
+static void __attribute__((noinline))
+dirty_stack(void)
+{
+	volatile unsigned char junk[16384];
+	size_t i;
+
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = 0xff;
+}
+
+/* a read error (here ESPIPE: pread on a FIFO) is an error; the table was
+ * once used uninitialized, and its garbage length walked off the array */
+static void
+test_read_error(void)
+{
+	char dir[] = "/tmp/t_tcpto.XXXXXX", path[64];
+	struct ipaddr ip;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	ok(mkfifo(path, 0600) == 0, "fifo");
+	ok(ipaddr_parse(&ip, "192.0.2.9"), "address");
+	dirty_stack();
+	ok(!tcpto_update(path, &ip, true, 5000), "unreadable file: error");
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -183,5 +213,6 @@ main(void)
 	test_note();
 	test_full();
 	test_file();
+	test_read_error();
 	return done_testing();
 }
