@@ -2,6 +2,7 @@
  * policy.c - envelope policy matchers. See policy.h and qmail-smtpd(8).
  */
 #include <string.h>
+#include <strings.h>
 
 #include "policy.h"
 #include "wildmat.h"
@@ -88,8 +89,8 @@ has_line(const struct strlist *lines, const char *prefix, const char *body,
 }
 
 enum policy_verdict
-policy_badmailfrom(const struct strlist *lines, const struct policy_sender *ps,
-    char *form)
+policy_badmailfrom(
+    const struct strlist *lines, const struct policy_sender *ps, char *form)
 {
 	const char *sender = ps->sender, *at, *dom, *host;
 	size_t dlen;
@@ -165,8 +166,7 @@ policy_rcpthosts(const struct strlist *hosts, const char *domain)
 			return true;
 		if (l[0] != '.')
 			continue;
-		for (s = strchr(domain, '.'); s != NULL;
-		     s = strchr(s + 1, '.'))
+		for (s = strchr(domain, '.'); s != NULL; s = strchr(s + 1, '.'))
 			if (strcmp(l, s) == 0)
 				return true;
 	}
@@ -186,4 +186,35 @@ policy_morercpthosts(struct cdbx *db, const char *domain)
 		st = cdbx_find(db, s, strlen(s), &val);
 	strbuf_free(&val);
 	return st;
+}
+
+enum policy_verdict
+policy_localmf(const struct policy_mav *m)
+{
+	const char *at = strrchr(m->sender, '@');
+	char dom[256];
+	size_t i, n;
+
+	if (m->sender[0] == '\0')
+		return POLICY_PASS;
+	if (strcmp(m->check, "=") == 0 || strcmp(m->check, "?") == 0) {
+		const char *want =
+		    m->check[0] == '=' ? m->authuser : m->certmail;
+
+		return want != NULL && strcasecmp(want, m->sender) == 0
+		    ? POLICY_PASS
+		    : POLICY_REJECT;
+	}
+	if (at == NULL)
+		return POLICY_PASS; /* qmail qualifies it with our name */
+	n = strlen(at + 1);
+	if (n == 0 || n >= sizeof dom)
+		return POLICY_REJECT;
+	for (i = 0; i <= n; i++)
+		dom[i] =
+		    (char)(at[1 + i] >= 'A' && at[1 + i] <= 'Z' ? at[1 + i] + 32
+								: at[1 + i]);
+	if (strlen(m->check) > 1 && strcasecmp(m->check, dom) == 0)
+		return POLICY_PASS;
+	return m->local_domain(m->ctx, dom) ? POLICY_PASS : POLICY_REJECT;
 }

@@ -30,8 +30,8 @@ enum policy_hit {
 /* policy_list_match: looks TEXT up in LINES: exact line, then "@domain"
  * lines against the part after TEXT's last '@', then wildmat lines;
  * special badmailfrom lines (?x, ~x, @d+ @d- @d=) never match here */
-enum policy_hit policy_list_match(const struct strlist *lines,
-    const char *text);
+enum policy_hit policy_list_match(
+    const struct strlist *lines, const char *text);
 
 enum policy_verdict {
 	POLICY_PASS,	/* no objection */
@@ -50,8 +50,8 @@ struct policy_sender {
  * order (?, +, -, =, ~, plain/@domain, wildmat); *FORM is the log
  * condition: '?', '+', '-', '=', '~', '@' (domain), 'a' (address) or '*'
  * (wildmat), ' ' when nothing matched */
-enum policy_verdict policy_badmailfrom(const struct strlist *lines,
-    const struct policy_sender *ps, char *form);
+enum policy_verdict policy_badmailfrom(
+    const struct strlist *lines, const struct policy_sender *ps, char *form);
 
 /* policy_rcpthosts: true when DOMAIN is listed in HOSTS, exactly or under
  * a ".suffix" line (qmail's rcpthosts) */
@@ -60,5 +60,24 @@ bool policy_rcpthosts(const struct strlist *hosts, const char *domain);
 enum cdbx_status policy_morercpthosts(struct cdbx *db, const char *domain);
 /* policy_domain_tail: true when HOST is DOMAIN or ends in ".DOMAIN" */
 bool policy_domain_tail(const char *host, const char *domain);
+
+/* LOCALMFCHECK (mail address verification for relay clients) */
+struct policy_mav {
+	const char *check; /* the LOCALMFCHECK value */
+	const char *sender; /* the envelope sender, any case */
+	const char *authuser; /* AUTHUSER after SMTP AUTH, or NULL */
+	const char *certmail; /* the client certificate's e-mail, or NULL */
+	/* local_domain: true when DOMAIN (lower case) is in rcpthosts or
+	   morercpthosts */
+	bool (*local_domain)(void *ctx, const char *domain);
+	void *ctx;
+};
+
+/* policy_localmf: POLICY_PASS when the sender may be used: "<>" and
+ * unqualified senders always; "=" the sender is AUTHUSER; "?" the sender
+ * is the certificate's e-mail; a string of two or more characters the
+ * sender's domain is that string, or else (and for any other value) the
+ * domain is one of ours. POLICY_REJECT otherwise. */
+enum policy_verdict policy_localmf(const struct policy_mav *m);
 
 #endif

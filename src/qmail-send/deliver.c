@@ -27,6 +27,7 @@
 #include "queue.h"
 #include "retry.h"
 #include "send.h"
+#include "spawn.h"
 
 static const char *const chan_dir[CHANNELS] = {"local", "remote"};
 static const char *const chan_to[CHANNELS] = {" to local ", " to remote "};
@@ -203,12 +204,39 @@ del_avail(const struct send *st, int c)
 	       ch->out.len - ch->outpos < OUTBUF_MAX;
 }
 
+static void markdone(struct send *st, int c, unsigned long id, off_t pos);
+
+/*
+ * del_toolong: RECIP, or the VERP sender made from it, does not fit in a
+ * spawner request field (doc/INTERNALS.md): the spawner would take the
+ * request as a protocol error and quit, and every restart would do it
+ * again. No attempt can ever succeed, so the recipient bounces, as an
+ * address too long for qmail-queue does.
+ */
+static void
+del_toolong(struct send *st, int c, struct job *job, off_t mpos,
+	    const char *recip)
+{
+	log_begin();
+	log_add("warning: msg ");
+	log_addnum(job->id);
+	log_add(": address too long to deliver: ");
+	log_addsafe(recip);
+	log_end();
+	if (bounces_add(st, job->id, recip,
+			"Sorry, this address is too long to deliver (address "
+			"too long after rewriting). (#5.1.3)\n"))
+		markdone(st, c, job->id, mpos);
+	else
+		job->numtodo++; /* still T: tried again at the retry time */
+}
+
 static void
 del_start(struct send *st, int c, size_t j, off_t mpos, const char *recip)
 {
 	struct chan *ch = &st->chan[c];
 	struct job *job = &st->jobs[j];
-	size_t i, n, start;
+	size_t i, n, start, sender;
 	struct del *d;
 
 	for (n = 0; n < ch->concurrency; n++) {
@@ -228,9 +256,22 @@ del_start(struct send *st, int c, size_t j, off_t mpos, const char *recip)
 	if (!strbuf_appendc(&ch->out, (char)(i >> 8)) ||
 	    !strbuf_appendc(&ch->out, (char)(i & 255)) ||
 	    !queue_path(&st->fn, "mess", job->id) ||
-	    !strbuf_append(&ch->out, st->fn.data, st->fn.len + 1) ||
-	    !rewrite_verp_sender(&ch->out, job->sender.data, recip) ||
-	    !strbuf_appendc(&ch->out, '\0') ||
+	    !strbuf_append(&ch->out, st->fn.data, st->fn.len + 1)) {
+		strbuf_truncate(&ch->out, start);
+		goto nomem;
+	}
+	sender = ch->out.len;
+	if (!rewrite_verp_sender(&ch->out, job->sender.data, recip)) {
+		strbuf_truncate(&ch->out, start);
+		goto nomem;
+	}
+	if (ch->out.len - sender > SPAWN_FIELD_MAX ||
+	    strlen(recip) > SPAWN_FIELD_MAX) {
+		strbuf_truncate(&ch->out, start);
+		del_toolong(st, c, job, mpos, recip);
+		return;
+	}
+	if (!strbuf_appendc(&ch->out, '\0') ||
 	    !strbuf_append(&ch->out, recip, strlen(recip) + 1)) {
 		strbuf_truncate(&ch->out, start);
 		goto nomem;
@@ -548,6 +589,23 @@ trouble:
 	return true;
 }
 
+/* skip_record: reads past the rest of a record longer than RECORD_MAX,
+ * adding its bytes to *LEN; memory stays bounded by RECORD_MAX */
+static enum io_status
+skip_record(struct iobuf *in, size_t *len)
+{
+	struct strbuf rest = STRBUF_INIT;
+	enum io_status s;
+
+	do {
+		rest.len = 0;
+		s = iobuf_getline(in, &rest, RECORD_MAX, '\0');
+		*len += rest.len;
+	} while (s == IO_TOOLONG);
+	strbuf_free(&rest);
+	return s;
+}
+
 static void
 pass_dochan(struct send *st, int c)
 {
@@ -555,6 +613,7 @@ pass_dochan(struct send *st, int c)
 	struct strbuf rec = STRBUF_INIT;
 	unsigned budget = 1000;
 	enum io_status s;
+	size_t reclen;
 
 	while (!st->flag_exit && budget-- > 0 && del_avail(st, c)) {
 		if (pass->id == 0) {
@@ -568,6 +627,11 @@ pass_dochan(struct send *st, int c)
 			pass_end(st, c, true);
 			continue;
 		}
+		/* qmail-todo writes what rewriting gives, which may be longer
+		 * than any address a spawner takes: such a record bounces */
+		reclen = rec.len;
+		if (s == IO_TOOLONG)
+			s = skip_record(&pass->in, &reclen);
 		if (s != IO_OK) {
 			queue_path(&st->fn, chan_dir[c], pass->id);
 			log_begin();
@@ -578,7 +642,10 @@ pass_dochan(struct send *st, int c)
 			pass_end(st, c, false);
 			continue;
 		}
-		if (rec.data[0] == 'T')
+		if (rec.data[0] == 'T' && reclen > rec.len)
+			del_toolong(st, c, &st->jobs[pass->job], pass->mpos,
+				    rec.data + 1);
+		else if (rec.data[0] == 'T')
 			del_start(st, c, pass->job, pass->mpos, rec.data + 1);
 		else if (rec.data[0] != 'D') {
 			queue_path(&st->fn, chan_dir[c], pass->id);
@@ -590,7 +657,7 @@ pass_dochan(struct send *st, int c)
 			pass_end(st, c, false);
 			continue;
 		}
-		pass->mpos += (off_t)rec.len;
+		pass->mpos += (off_t)reclen;
 	}
 	strbuf_free(&rec);
 }

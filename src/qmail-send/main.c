@@ -157,10 +157,16 @@ main(void)
 	sigset_t waitmask;
 	time_t wakeup;
 	size_t n;
+	int fd;
 
 	memset(&st, 0, sizeof st);
 	st.next_delid = 1;
 	signals_setup(&waitmask);
+	/* fds 0-8 are qmail-send's own: the qmail-queue (or QMAILQUEUE
+	 * filter) it runs for a bounce must not hold the spawner, clean and
+	 * todo pipes (qq_start gives the child its own fds 0 and 1) */
+	for (fd = 0; fd <= 8; fd++)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	umask(077);
 	if (chdir(auto_qmail) == -1)
 		cannot_start("unable to switch to home directory");

@@ -20,10 +20,46 @@
 #include "smtpdata.h"
 #include "tls.h"
 
+struct sink {
+	struct qq *qq;
+	struct mimescan *scan; /* NULL: no content checks */
+};
+
 static void
 to_qq(void *ctx, const char *p, size_t n)
 {
-	qq_put(ctx, p, n);
+	struct sink *k = ctx;
+
+	qq_put(k->qq, p, n);
+	if (k->scan != NULL)
+		mimescan_feed(k->scan, p, n);
+}
+
+static int
+content_lookup(void *ctx, enum mimescan_kind kind, const char *key, size_t len)
+{
+	struct smtpd *s = ctx;
+	struct strbuf val = STRBUF_INIT;
+	enum cdbx_status st;
+
+	st = cdbx_find(
+	    kind == MIMESCAN_KIND_TYPE ? s->badmimetypes : s->badloadertypes,
+	    key, len, &val);
+	strbuf_free(&val);
+	return st == CDBX_FOUND ? 1 : st == CDBX_NOTFOUND ? 0 : -1;
+}
+
+/* content_flags: the BADMIMETYPE/BADLOADERTYPE checks for this client */
+static unsigned
+content_flags(const struct smtpd *s)
+{
+	unsigned f = 0;
+
+	if (s->relayclient == NULL || !s->mime_relay_off)
+		f |= s->mimeflags;
+	if (s->relayclient == NULL || !s->loader_relay_off)
+		f |= s->loaderflags;
+	return f;
 }
 
 static void
@@ -91,7 +127,9 @@ void
 smtpd_data(struct smtpd *s)
 {
 	const struct qq_code *code;
+	static struct mimescan scan;
 	struct smtpdata d;
+	struct sink sink;
 	struct qq qq;
 	size_t used;
 	ssize_t r;
@@ -117,29 +155,39 @@ smtpd_data(struct smtpd *s)
 		smtpd_quit(s, 0);
 	}
 	received(s, &qq);
-	smtpdata_init(&d, s->databytes, to_qq, &qq);
+	sink.qq = &qq;
+	sink.scan = NULL;
+	if (content_flags(s) != 0) {
+		mimescan_init(
+		    &scan, content_flags(s), s->loader, content_lookup, s);
+		sink.scan = &scan;
+	}
+	smtpdata_init(&d, s->databytes, to_qq, &sink);
 	while (!d.done) {
 		if (iobuf_buffered(&s->in) == 0) {
 			r = iobuf_fill(&s->in);
 			if (r <= 0) {
 				(void)qq_abort(&qq);
-				smtpd_log(s, "Reject", "DATA", r == 0 ?
-				    "Eof_In_Data" : errno == ETIMEDOUT ?
-				    "Timeout" : "Read_Error", NULL);
+				smtpd_log(s, "Reject", "DATA",
+				    r == 0                   ? "Eof_In_Data"
+					: errno == ETIMEDOUT ? "Timeout"
+							     : "Read_Error",
+				    NULL);
 				if (r < 0 && errno == ETIMEDOUT)
 					smtpd_reply(s, "451 timeout (#4.4.2)");
 				smtpd_quit(s, 0);
 			}
 		}
-		used = smtpdata_feed(&d, s->in.buf + s->in.pos,
-		    s->in.len - s->in.pos);
+		used = smtpdata_feed(
+		    &d, s->in.buf + s->in.pos, s->in.len - s->in.pos);
 		s->in.pos += used;
 	}
 	if (d.flags & (SMTPDATA_BARELF | SMTPDATA_BARECR)) {
 		(void)qq_abort(&qq);
-		smtpd_log(s, "Reject", "DATA", d.flags & SMTPDATA_BARELF ?
-		    "Bare_LF" : "Bare_CR", NULL);
-		smtpd_reply(s, "451 See https://cr.yp.to/docs/smtplf.html: "
+		smtpd_log(s, "Reject", "DATA",
+		    d.flags & SMTPDATA_BARELF ? "Bare_LF" : "Bare_CR", NULL);
+		smtpd_reply(s,
+		    "451 See https://cr.yp.to/docs/smtplf.html: "
 			       "bare LF or CR in message refused (#4.6.0)");
 		(void)s->errors++;
 	} else if (d.flags & SMTPDATA_TOOBIG) {
@@ -148,14 +196,29 @@ smtpd_data(struct smtpd *s)
 		smtpd_reply_text(s, "552", "REPLY_MAXSIZE",
 		    "sorry, that message size exceeds my databytes limit "
 		    "(#5.3.4)");
+	} else if (sink.scan != NULL && scan.verdict == MIMESCAN_ERROR) {
+		(void)qq_abort(&qq);
+		smtpd_log(s, "Reject", "DATA", "Content_Check", NULL);
+		smtpd_reply(s,
+		    "451 temporary problem checking the message "
+		    "content (#4.3.0)");
+	} else if (sink.scan != NULL && scan.verdict != MIMESCAN_OK) {
+		(void)qq_abort(&qq);
+		smtpd_log(s, "Reject", "DATA",
+		    scan.verdict == MIMESCAN_BADLOADER ? "Bad_Loader"
+						       : "Bad_MIME",
+		    scan.found);
+		smtpd_reply_text(s, "554", "REPLY_CONTENT",
+		    "sorry, invalid message content (#5.3.2)");
 	} else if (d.hops >= SMTPD_HOPS_MAX) {
 		(void)qq_abort(&qq);
 		smtpd_log(s, "Reject", "DATA", "Too_Many_Hops", NULL);
-		smtpd_reply(s, "554 too many hops, this message is looping "
+		smtpd_reply(s,
+		    "554 too many hops, this message is looping "
 			       "(#5.4.6)");
 	} else {
-		exitcode = qq_finish(&qq, s->mailfrom.data, s->rcpts.items,
-		    s->rcpts.len);
+		exitcode = qq_finish(
+		    &qq, s->mailfrom.data, s->rcpts.items, s->rcpts.len);
 		code = qq_lookup(exitcode);
 		if (code->class == QQ_OK) {
 			smtpd_log(s, "Accept", "DATA", "Queued", NULL);

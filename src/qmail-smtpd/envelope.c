@@ -6,10 +6,11 @@
  * badrcptto and the recipient limits apply to everybody. As in s/qmail,
  * a bad sender is remembered at MAIL and refused at each RCPT, so that
  * the log line names the recipient too. Order (qmail-smtpd(8)):
- *   non-relay: HELO present -> badhelo -> HELO '=' / DNS -> routing
- *              characters -> rcpthosts -> tarpit
- *   relay:     append $RELAYCLIENT
+ *   non-relay: HELO present -> badhelo -> HELO '=' / DNS -> MFDNSCHECK
+ *              -> routing characters -> rcpthosts -> tarpit -> recipients
+ *   relay:     LOCALMFCHECK -> append $RELAYCLIENT
  *   all:       badmailfrom -> badrcptto -> MAXRECIPIENTS
+ * AUTH and a verified client certificate make a client a relay client.
  */
 #include <arpa/nameser.h>
 #include <errno.h>
@@ -21,7 +22,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "dns.h"
+#include "idn.h"
 #include "policy.h"
+#include "recipients.h"
 #include "smtpcmd.h"
 #include "smtpd.h"
 
@@ -31,6 +35,7 @@ smtpd_reset_transaction(struct smtpd *s)
 	s->seenmail = false;
 	s->mail_utf8 = false;
 	s->bmf_reject = s->bmf_skip = false;
+	s->mf_dnsbad = s->mav_reject = false;
 	s->bmf_form = ' ';
 	s->mailfrom.len = 0;
 	(void)strbuf_terminate(&s->mailfrom);
@@ -53,26 +58,63 @@ addr_error(struct smtpd *s, enum smtpaddr_status st, bool sender)
 	case SMTPADDR_OK:
 		break;
 	case SMTPADDR_SYNTAX:
-		smtpd_reply(s, sender ? "501 bad sender address syntax "
-					"(#5.1.7)" :
-					"501 bad recipient address syntax "
+		smtpd_reply(s,
+		    sender ? "501 bad sender address syntax "
+			     "(#5.1.7)"
+			   : "501 bad recipient address syntax "
 					"(#5.1.3)");
 		break;
 	case SMTPADDR_TOOLONG:
-		smtpd_reply(s, "553 address too long (#5.1.%d)",
-		    sender ? 7 : 3);
+		smtpd_reply(
+		    s, "553 address too long (#5.1.%d)", sender ? 7 : 3);
 		break;
 	case SMTPADDR_8BIT:
-		smtpd_reply(s, "553 non-ASCII address requires SMTPUTF8 "
+		smtpd_reply(s,
+		    "553 non-ASCII address requires SMTPUTF8 "
 			       "(#5.6.7)");
 		break;
 	case SMTPADDR_BADIDN:
-		smtpd_reply(s, "553 invalid internationalized domain "
-			       "(#5.1.%d)", sender ? 7 : 2);
+		smtpd_reply(s,
+		    "553 invalid internationalized domain "
+		    "(#5.1.%d)",
+		    sender ? 7 : 2);
 		break;
 	case SMTPADDR_NOMEM:
-		smtpd_die_temp(s, "421 out of memory (#4.3.0)", "Out_Of_Memory");
+		smtpd_die_temp(
+		    s, "421 out of memory (#4.3.0)", "Out_Of_Memory");
 	}
+}
+
+static bool rcpthosts_ok(struct smtpd *s, const char *domain);
+
+static bool
+local_domain(void *ctx, const char *domain)
+{
+	return rcpthosts_ok(ctx, domain);
+}
+
+/* mfdns: MFDNSCHECK for SENDER (domain at AT): MX, else A/AAAA, through
+ * res_query. DNS_SOFT and DNS_HARD/DNS_NULLMX are the caller's business */
+static enum dns_status
+mfdns(const struct smtpaddr *a)
+{
+	static struct dns_peers peers; /* 70 KB: not on the stack */
+	struct strbuf ace = STRBUF_INIT;
+	const char *d = smtpaddr_domain(a);
+	enum dns_status st;
+
+	if (a->literal || a->at >= a->addr.len)
+		return DNS_OK; /* nothing to look up */
+	if (a->utf8) {
+		if (!idn_domain_to_ascii(d, &ace)) {
+			strbuf_free(&ace);
+			return DNS_HARD;
+		}
+		d = ace.data;
+	}
+	st = dns_mx_addrs(d, &peers);
+	strbuf_free(&ace);
+	return st;
 }
 
 void
@@ -88,10 +130,16 @@ smtpd_mail(struct smtpd *s, const char *arg, size_t len)
 		smtpd_reply(s, "503 nested MAIL command (#5.5.1)");
 		return;
 	}
-	if (s->ucspitls == TLS_REQUIRE && s->tls == NULL) {
+	if (smtpd_tls_required(s) && s->tls == NULL) {
 		smtpd_log(s, "Reject", "TLS", "Required", NULL);
-		smtpd_reply(s, "530 must issue a STARTTLS command first "
+		smtpd_reply(s,
+		    "530 must issue a STARTTLS command first "
 			       "(#5.7.0)");
+		return;
+	}
+	if (s->auth.required && !s->authenticated) {
+		smtpd_log(s, "Reject", "AUTH", "Missing", NULL);
+		smtpd_reply(s, "530 authentication required (#5.7.0)");
 		return;
 	}
 	if ((pre = smtpcmd_prefix(arg, len, "FROM:")) == 0) {
@@ -149,6 +197,34 @@ smtpd_mail(struct smtpd *s, const char *arg, size_t len)
 		s->bmf_skip = v == POLICY_SKIP;
 		strbuf_free(&low);
 		strbuf_free(&host);
+	}
+	/* MFDNSCHECK: split horizon, and a "?" badmailfrom line skips it */
+	if (s->mfdnscheck != NULL && s->relayclient == NULL && !s->bmf_skip &&
+	    a.addr.len > 0) {
+		switch (mfdns(&a)) {
+		case DNS_OK:
+			break;
+		case DNS_SOFT:
+			/* never 5xx for a DNS hiccup: the sender retries */
+			smtpd_log(s, "Reject", "ORIG", "DNS_Temp", NULL);
+			smtpd_reply(s, "451 DNS temporary failure (#4.4.3)");
+			smtpd_reset_transaction(s);
+			goto out;
+		case DNS_HARD:
+		case DNS_NULLMX:
+			s->mf_dnsbad = true; /* refused at RCPT */
+			break;
+		}
+	}
+	if (s->localmfcheck != NULL && s->relayclient != NULL) {
+		struct policy_mav m = {s->localmfcheck, a.addr.data,
+		    s->authmech != NULL && strcmp(s->authmech, "cert") != 0
+			? s->authuser.data
+			: NULL,
+		    s->certmail.len > 0 ? s->certmail.data : NULL, local_domain,
+		    s};
+
+		s->mav_reject = policy_localmf(&m) == POLICY_REJECT;
 	}
 	smtpd_reply(s, "250 ok");
 out:
@@ -239,14 +315,14 @@ rcpthosts_ok(struct smtpd *s, const char *domain)
 	if ((db = cdbx_open("control/morercpthosts.cdb")) == NULL) {
 		if (errno == ENOENT)
 			return false;
-		smtpd_die_temp(s, "421 unable to read controls (#4.3.0)",
-		    "Morercpthosts");
+		smtpd_die_temp(
+		    s, "421 unable to read controls (#4.3.0)", "Morercpthosts");
 	}
 	st = policy_morercpthosts(db, domain);
 	cdbx_close(db);
 	if (st == CDBX_ERROR)
-		smtpd_die_temp(s, "421 unable to read controls (#4.3.0)",
-		    "Morercpthosts");
+		smtpd_die_temp(
+		    s, "421 unable to read controls (#4.3.0)", "Morercpthosts");
 	return st == CDBX_FOUND;
 }
 
@@ -279,14 +355,14 @@ tarpit(struct smtpd *s)
 	if (s->tarpitdelay == 999) {
 		/* "notorious": this client is not worth a conversation */
 		smtpd_log(s, "Reject", "RCPT", "Tarpit_Drop", NULL);
-		smtpd_reply(s, "421 too many recipients, closing connection "
+		smtpd_reply(s,
+		    "421 too many recipients, closing connection "
 			       "(#4.7.0)");
 		smtpd_quit(s, 0);
 	}
 	if (s->tarpitdelay > 0) {
 		(void)smtpd_flush(s);
-		sleep((unsigned)(s->tarpitdelay > 600 ? 600 :
-							s->tarpitdelay));
+		sleep((unsigned)(s->tarpitdelay > 600 ? 600 : s->tarpitdelay));
 	}
 }
 
@@ -295,6 +371,7 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 {
 	struct smtpaddr a = SMTPADDR_INIT;
 	struct strbuf low = STRBUF_INIT;
+	enum recipients_result accept = RECIPIENTS_PASS;
 	enum smtpaddr_status st;
 	const char *rcpt;
 	size_t pre, rest;
@@ -329,17 +406,27 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 	if (s->relayclient == NULL) {
 		if (helo_refused(s, rcpt))
 			goto invalid;
+		if (s->mf_dnsbad) {
+			smtpd_log(s, "Reject", "ORIG", "DNS_MF", rcpt);
+			smtpd_reply_text(s, "553", "REPLY_SENDEREXIST",
+			    "sorry, your envelope sender domain must exist "
+			    "(#5.1.8)");
+			goto invalid;
+		}
 		if (a.routing) {
 			/* u%h@ours, h!u@ours, "u@h"@ours: never a relay */
 			smtpd_log(s, "Reject", "RCPT", "Routing", rcpt);
-			smtpd_reply(s, "553 sorry, source routing is not "
+			smtpd_reply(s,
+			    "553 sorry, source routing is not "
 				       "allowed here (#5.7.1)");
 			goto invalid;
 		}
 		if (a.at < a.addr.len &&
 		    !rcpthosts_ok(s, low.data + a.at + 1)) {
-			smtpd_log(s, "Reject", "RCPT", s->rcpthosts_missing ?
-			    "No_Rcpthosts" : "Failed_Rcpthosts", rcpt);
+			smtpd_log(s, "Reject", "RCPT",
+			    s->rcpthosts_missing ? "No_Rcpthosts"
+						 : "Failed_Rcpthosts",
+			    rcpt);
 			smtpd_reply_text(s, "553", "REPLY_NOGATEWAY",
 			    "sorry, that domain isn't in my list of allowed "
 			    "rcpthosts (#5.7.1)");
@@ -348,18 +435,50 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 		if (s->tarpitcount && s->invalid_rcpts >= s->tarpitcount) {
 			smtpd_log(s, "Reject", "RCPT", "Tarpitting", rcpt);
 			if (s->tarpitdelay == 999) {
-				smtpd_reply(s, "421 too many invalid "
+				smtpd_reply(s,
+				    "421 too many invalid "
 					       "recipients (#4.7.0)");
 				smtpd_quit(s, 0);
 			}
-			smtpd_reply(s, "553 too many invalid recipients "
+			smtpd_reply(s,
+			    "553 too many invalid recipients "
 				       "(#5.7.1)");
 			goto out;
 		}
-	} else if (*s->relayclient != '\0') {
+		accept = recipients_check(
+		    &s->recipients, rcpt, (unsigned)s->timeout);
+		if (accept == RECIPIENTS_TEMP) {
+			smtpd_log(s, "Reject", "RCPT", "Recipients_Temp", rcpt);
+			warn_sys("control/recipients: lookup failed for a "
+				 "recipient");
+			smtpd_reply(s,
+			    "451 temporary problem checking the "
+			    "recipient (#4.3.0)");
+			goto out;
+		}
+		if (accept == RECIPIENTS_NOTFOUND) {
+			smtpd_log(s, "Reject", "RCPT", "Failed_Rcptto", rcpt);
+			smtpd_reply_text(s, s->recipients450 ? "450" : "550",
+			    "REPLY_MAILBOX",
+			    s->recipients450
+				? "sorry, no mailbox by that name (#4.1.1)"
+				: "sorry, no mailbox by that name (#5.1.1)");
+			goto invalid;
+		}
+	} else {
+		if (s->mav_reject) {
+			smtpd_log(
+			    s, "Reject", "ORIG", "Invalid_Mailfrom", rcpt);
+			smtpd_reply_text(s, "553", "REPLYMAV",
+			    "sorry, this envelope sender is not allowed for "
+			    "you (#5.7.1)");
+			goto invalid;
+		}
+		if (*s->relayclient != '\0') {
 		if (!strbuf_appends(&a.addr, s->relayclient))
 			die_nomem();
 		rcpt = a.addr.data;
+	}
 	}
 	if (s->bmf_reject) {
 		char cond[32];
@@ -389,8 +508,12 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 	tarpit(s);
 	if (!strlist_push(&s->rcpts, a.addr.data, a.addr.len))
 		die_nomem();
-	smtpd_log(s, "Accept", "RCPT", s->relayclient ? "Relayclient" :
-	    "Rcpthosts_Rcptto", rcpt);
+	if (s->relayclient == NULL)
+		smtpd_log(s, "Accept", "RCPT", recipients_name(accept), rcpt);
+	else if (s->authenticated)
+		smtpd_log(s, "Accept", "AUTH", s->authmech, rcpt);
+	else
+		smtpd_log(s, "Accept", "RCPT", "Relayclient", rcpt);
 	smtpd_reply(s, "250 ok");
 	goto out;
 invalid:

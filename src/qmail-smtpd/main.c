@@ -17,6 +17,7 @@
 
 #include "auto.h"
 #include "ctl.h"
+#include "mimescan.h"
 #include "smtpcmd.h"
 #include "smtpd.h"
 
@@ -40,8 +41,8 @@ env_ulong(struct smtpd *s, const char *name, unsigned long dflt)
 		return dflt;
 	if (!scan_ulong(v, &n)) {
 		smtpd_log(s, "Reject", "SMTP", "Bad_Variable", name);
-		smtpd_die_temp(s, "421 bad configuration (#4.3.0)",
-		    "Bad_Variable");
+		smtpd_die_temp(
+		    s, "421 bad configuration (#4.3.0)", "Bad_Variable");
 	}
 	return n;
 }
@@ -50,8 +51,8 @@ static void
 ctl_fail(struct smtpd *s, const char *file)
 {
 	warn("unable to read control/%s", file);
-	smtpd_die_temp(s, "421 unable to read controls (#4.3.0)",
-	    "Control_Files");
+	smtpd_die_temp(
+	    s, "421 unable to read controls (#4.3.0)", "Control_Files");
 }
 
 static void
@@ -73,8 +74,8 @@ read_list(struct smtpd *s, struct strlist *l, const char *file)
 }
 
 static void
-read_line_default(struct smtpd *s, struct strbuf *out, const char *file,
-    const char *dflt)
+read_line_default(
+    struct smtpd *s, struct strbuf *out, const char *file, const char *dflt)
 {
 	char path[64];
 
@@ -93,8 +94,54 @@ read_line_default(struct smtpd *s, struct strbuf *out, const char *file,
 	}
 }
 
+/* open_cdb: a cdb named by a variable; missing = NULL with a warning */
+static struct cdbx *
+open_cdb(struct smtpd *s, const char *file, const char *var)
+{
+	char path[64];
+	struct cdbx *db;
+
+	(void)snprintf(path, sizeof path, "control/%s", file);
+	if ((db = cdbx_open(path)) != NULL)
+		return db;
+	if (errno != ENOENT)
+		ctl_fail(s, file);
+	warn("%s is set but %s does not exist: that check is off", var, path);
+	return NULL;
+}
+
+/* content_setup: BADMIMETYPE and BADLOADERTYPE, one character each */
 static void
-setup(struct smtpd *s)
+content_setup(struct smtpd *s)
+{
+	const char *v = getenv("BADMIMETYPE");
+
+	if (v != NULL && strlen(v) == 1 && *v != '-') {
+		s->badmimetypes =
+		    open_cdb(s, "badmimetypes.cdb", "BADMIMETYPE");
+		if (s->badmimetypes != NULL)
+			s->mimeflags |= MIMESCAN_TYPE;
+		if (*v == '!')
+			s->mimeflags |= MIMESCAN_SPACE;
+		s->mime_relay_off = *v == '+';
+	}
+	v = getenv("BADLOADERTYPE");
+	if (v != NULL && *v == '+' && v[1] != '\0') {
+		s->loader_relay_off = true; /* "+c": c, not for relay clients */
+		v++;
+	}
+	if (v != NULL && strlen(v) == 1 && *v != '-') {
+		s->loader_relay_off = s->loader_relay_off || *v == '+';
+		s->loader = *v;
+		s->badloadertypes =
+		    open_cdb(s, "badloadertypes.cdb", "BADLOADERTYPE");
+		if (s->badloadertypes != NULL)
+			s->loaderflags = MIMESCAN_LOADER;
+	}
+}
+
+static void
+setup(struct smtpd *s, char **checkprogram)
 {
 	unsigned long n;
 	const char *v;
@@ -106,7 +153,12 @@ setup(struct smtpd *s)
 	s->localip = env_or("TCPLOCALIP", "TCP6LOCALIP", "unknown");
 	s->localport = env_or("TCPLOCALPORT", "TCP6LOCALPORT", "");
 	s->relayclient = getenv("RELAYCLIENT");
+	s->relay_env = s->relayclient;
+	s->remoteinfo_env = s->remoteinfo;
 	s->helocheck = getenv("HELOCHECK");
+	s->mfdnscheck = getenv("MFDNSCHECK");
+	s->localmfcheck = getenv("LOCALMFCHECK");
+	s->recipients450 = getenv("RECIPIENTS450") != NULL;
 
 	s->timeout = 1200;
 	if (chdir(auto_qmail) == -1)
@@ -137,6 +189,10 @@ setup(struct smtpd *s)
 	read_list(s, &s->badrcptto, "badrcptto");
 	if (s->helocheck != NULL)
 		read_list(s, &s->badhelo, "badhelo");
+	/* not lower-cased: the lines hold paths and program names */
+	if (ctl_read_lines(&s->recipients, "control/recipients") == CTL_ERROR)
+		ctl_fail(s, "recipients");
+	content_setup(s);
 	switch (ctl_read_ulong(&n, "control/databytes", 0, ULONG_MAX)) {
 	case CTL_OK:
 		s->databytes = n;
@@ -152,15 +208,27 @@ setup(struct smtpd *s)
 	s->tarpitdelay = env_ulong(s, "TARPITDELAY", 0);
 
 	v = getenv("UCSPITLS");
-	if (v == NULL || *v == '\0' || *v == '?' || *v == '@')
+	if (v == NULL || *v == '\0')
 		s->ucspitls = TLS_OFFER;
 	else if (*v == '!')
 		s->ucspitls = TLS_REQUIRE;
+	else if (*v == '?')
+		s->ucspitls = TLS_CERT;
+	else if (*v == '@')
+		s->ucspitls = TLS_CERTAUTH;
 	else
 		s->ucspitls = TLS_OFF;
 	v = getenv("SMTPS");
 	s->smtps = strcmp(s->localport, "465") == 0 || (v != NULL && *v);
 	smtpd_tls_setup(s);
+	smtpd_auth_setup(s, checkprogram);
+}
+
+bool
+smtpd_tls_required(const struct smtpd *s)
+{
+	return s->ucspitls == TLS_REQUIRE || s->ucspitls == TLS_CERT ||
+	    s->ucspitls == TLS_CERTAUTH;
 }
 
 /* greet: RFC 5321 4.3.1 lets the client speak only after the greeting.
@@ -184,7 +252,8 @@ greet(struct smtpd *s)
 	if (!s->smtps && delay > 0 && r > 0) {
 		if (read(0, &c, 1) == 1) {
 			smtpd_log(s, "Reject", "SNTX", "Pregreet", NULL);
-			smtpd_reply(s, "554 SMTP protocol violation: client "
+			smtpd_reply(s,
+			    "554 SMTP protocol violation: client "
 				       "sent data before greeting (#5.5.0)");
 			smtpd_quit(s, 0);
 		}
@@ -211,18 +280,27 @@ ehlo(struct smtpd *s, const char *arg, size_t len, bool extended)
 	smtpd_reply(s, "250-SMTPUTF8");
 	if (s->tls_available && s->tls == NULL)
 		smtpd_reply(s, "250-STARTTLS");
+	if (smtpd_auth_offered(s)) {
+		struct strbuf a = STRBUF_INIT;
+
+		if (!sasl_ehlo(&a, s->auth.mechs))
+			die_nomem();
+		smtpd_reply(s, "250-%s", a.data);
+		strbuf_free(&a);
+	}
 	if (s->databytes)
 		smtpd_reply(s, "250 SIZE %llu", s->databytes);
 	else
 		smtpd_reply(s, "250 SIZE");
 }
 
-static void
-error(struct smtpd *s)
+void
+smtpd_error(struct smtpd *s)
 {
 	if (++s->errors >= SMTPD_ERRORS_MAX) {
 		smtpd_log(s, "Reject", "SNTX", "Too_Many_Errors", NULL);
-		smtpd_reply(s, "421 too many errors, closing connection "
+		smtpd_reply(s,
+		    "421 too many errors, closing connection "
 			       "(#4.7.0)");
 		smtpd_quit(s, 0);
 	}
@@ -253,20 +331,28 @@ command(struct smtpd *s, const char *line, size_t len)
 
 	switch (smtpcmd_parse(line, len, &cmd, &arg, &alen)) {
 	case SMTPCMD_OK:
+		/* only AUTH may be longer (RFC 4954 4: initial response) */
+		if (len > SMTPD_LINE_MAX && cmd != SMTPCMD_AUTH) {
+			smtpd_log(s, "Reject", "SNTX", "Line_Too_Long", NULL);
+			smtpd_reply(s, "500 line too long (#5.5.2)");
+			smtpd_error(s);
+			return;
+		}
 		break;
 	case SMTPCMD_NUL:
 		smtpd_log(s, "Reject", "SNTX", "NUL_In_Command", NULL);
 		smtpd_reply(s, "501 NUL byte in command (#5.5.2)");
-		error(s);
+		smtpd_error(s);
 		return;
 	case SMTPCMD_CTRL:
-		smtpd_reply(s, "501 control character or bare CR in command "
+		smtpd_reply(s,
+		    "501 control character or bare CR in command "
 			       "(#5.5.2)");
-		error(s);
+		smtpd_error(s);
 		return;
 	case SMTPCMD_EMPTY:
 		smtpd_reply(s, "500 empty command (#5.5.2)");
-		error(s);
+		smtpd_error(s);
 		return;
 	}
 	switch (cmd) {
@@ -283,7 +369,7 @@ command(struct smtpd *s, const char *line, size_t len)
 	case SMTPCMD_DATA:
 		if (alen != 0) {
 			smtpd_reply(s, "501 DATA takes no argument (#5.5.4)");
-			error(s);
+			smtpd_error(s);
 			break;
 		}
 		smtpd_data(s);
@@ -303,9 +389,10 @@ command(struct smtpd *s, const char *line, size_t len)
 		break;
 	case SMTPCMD_STARTTLS:
 		if (alen != 0) {
-			smtpd_reply(s, "501 STARTTLS takes no argument "
+			smtpd_reply(s,
+			    "501 STARTTLS takes no argument "
 				       "(#5.5.4)");
-			error(s);
+			smtpd_error(s);
 			break;
 		}
 		smtpd_starttls(s);
@@ -313,15 +400,17 @@ command(struct smtpd *s, const char *line, size_t len)
 	case SMTPCMD_QUIT:
 		smtpd_reply(s, "221 %s", s->me.data);
 		smtpd_quit(s, 0);
-	case SMTPCMD_EXPN:
 	case SMTPCMD_AUTH:
+		smtpd_auth(s, line + arg, alen);
+		break;
+	case SMTPCMD_EXPN:
 	case SMTPCMD_BDAT:
 		smtpd_reply(s, "502 unimplemented (#5.5.1)");
-		error(s);
+		smtpd_error(s);
 		break;
 	case SMTPCMD_UNKNOWN:
 		smtpd_reply(s, "500 unrecognized command (#5.5.1)");
-		error(s);
+		smtpd_error(s);
 		break;
 	}
 }
@@ -332,12 +421,11 @@ main(int argc, char **argv)
 	static struct smtpd s;
 	struct strbuf line = STRBUF_INIT;
 
-	(void)argc;
 	die_init(argv[0]);
 	signal(SIGPIPE, SIG_IGN);
 	iobuf_init(&s.in, 0, s.inbuf, sizeof s.inbuf, 1200);
 	iobuf_init(&s.out, 1, s.outbuf, sizeof s.outbuf, 1200);
-	setup(&s);
+	setup(&s, argc > 1 ? argv + 1 : NULL);
 	if (s.smtps)
 		smtpd_smtps(&s);
 	greet(&s);
@@ -346,16 +434,18 @@ main(int argc, char **argv)
 		if (iobuf_buffered(&s.in) == 0 && !smtpd_flush(&s))
 			smtpd_quit(&s, 0);
 		line.len = 0;
-		switch (iobuf_getline(&s.in, &line, SMTPD_LINE_MAX, '\n')) {
+		switch (iobuf_getline(&s.in, &line, SASL_LINE_MAX + 2, '\n')) {
 		case IO_OK:
 			command(&s, line.data, line.len);
+			/* it may have been AUTH PLAIN with a password */
+			explicit_bzero(line.data, line.len);
 			break;
 		case IO_TOOLONG:
 			smtpd_log(&s, "Reject", "SNTX", "Line_Too_Long", NULL);
 			smtpd_reply(&s, "500 line too long (#5.5.2)");
 			(void)smtpd_flush(&s);
 			skip_line(&s);
-			error(&s);
+			smtpd_error(&s);
 			break;
 		case IO_TIMEOUT:
 			smtpd_log(&s, "Reject", "SMTP", "Timeout", NULL);

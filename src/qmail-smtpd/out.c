@@ -36,8 +36,8 @@ smtpd_reply(struct smtpd *s, const char *fmt, ...)
 }
 
 void
-smtpd_reply_text(struct smtpd *s, const char *code, const char *var,
-    const char *dflt)
+smtpd_reply_text(
+    struct smtpd *s, const char *code, const char *var, const char *dflt)
 {
 	const char *text = var ? getenv(var) : NULL;
 	struct strbuf safe = STRBUF_INIT;
@@ -48,8 +48,9 @@ smtpd_reply_text(struct smtpd *s, const char *code, const char *var,
 	}
 	/* an override must not break the reply into two */
 	for (; *text != '\0' && safe.len < 400; text++)
-		if (!strbuf_appendc(&safe, (unsigned char)*text < ' ' ||
-			*text == 127 ? '?' : *text))
+		if (!strbuf_appendc(&safe,
+			(unsigned char)*text < ' ' || *text == 127 ? '?'
+								   : *text))
 			break;
 	(void)strbuf_terminate(&safe);
 	smtpd_reply(s, "%s %s", code, safe.data ? safe.data : "");
@@ -79,9 +80,9 @@ smtpd_safe(struct strbuf *out, const char *text, size_t max)
 	(void)strbuf_terminate(out);
 }
 
-void
-smtpd_log(struct smtpd *s, const char *action, const char *type,
-    const char *cond, const char *rcpt)
+static void
+log_line(struct smtpd *s, const char *action, const char *type,
+    const char *cond, const char *rcpt, const char *user)
 {
 	struct strbuf l = STRBUF_INIT;
 
@@ -98,20 +99,43 @@ smtpd_log(struct smtpd *s, const char *action, const char *type,
 	smtpd_safe(&l, s->mailfrom.data ? s->mailfrom.data : "", 300);
 	(void)strbuf_appends(&l, " T:");
 	smtpd_safe(&l, rcpt ? rcpt : "", 300);
+	if (user != NULL) {
+		(void)strbuf_appends(&l, " A:");
+		smtpd_safe(&l, user, 300);
+	}
 	if (strbuf_appendc(&l, '\n'))
 		(void)fd_write_all(2, l.data, l.len);
 	strbuf_free(&l);
 }
 
+void
+smtpd_log(struct smtpd *s, const char *action, const char *type,
+    const char *cond, const char *rcpt)
+{
+	log_line(s, action, type, cond, rcpt,
+	    s->authenticated && s->authuser.len > 0 ? s->authuser.data : NULL);
+}
+
+void
+smtpd_log_user(struct smtpd *s, const char *action, const char *type,
+    const char *cond, const char *user)
+{
+	log_line(s, action, type, cond, NULL, user);
+}
+
 const char *
 smtpd_protocol(const struct smtpd *s)
 {
-	/* RFC 3848 and RFC 6531 with-protocol types */
-	if (s->mail_utf8)
-		return s->tls ? "UTF8SMTPS" : "UTF8SMTP";
-	if (!s->ehlo)
+	/* RFC 3848 and RFC 6531 with-protocol types: ESMTP, ESMTPS,
+	 * ESMTPA, ESMTPSA, UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA */
+	static const char *const names[2][2][2] = {
+	    {{"ESMTP", "ESMTPA"}, {"ESMTPS", "ESMTPSA"}},
+	    {{"UTF8SMTP", "UTF8SMTPA"}, {"UTF8SMTPS", "UTF8SMTPSA"}},
+	};
+
+	if (!s->ehlo && !s->mail_utf8)
 		return "SMTP";
-	return s->tls ? "ESMTPS" : "ESMTP";
+	return names[s->mail_utf8][s->tls != NULL][s->auth_a];
 }
 
 _Noreturn void

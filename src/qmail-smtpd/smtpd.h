@@ -3,7 +3,8 @@
  * program (main.c: setup and the command loop; envelope.c: MAIL, RCPT and
  * the policy checks; data.c: DATA and queueing; starttls.c: TLS; out.c:
  * replies and the log). Not a library header: one struct smtpd lives in
- * main() and is passed to everything. doc/qmail-smtpd.8 is the contract.
+ * main() and is passed to everything; auth.c: SMTP AUTH. doc/qmail-smtpd.8
+ * is the contract.
  */
 #ifndef SMTPD_H
 #define SMTPD_H
@@ -14,6 +15,8 @@
 #include "cdbx.h"
 #include "die.h"
 #include "iobuf.h"
+#include "mimescan.h"
+#include "sasl.h"
 #include "smtpaddr.h"
 #include "strbuf.h"
 
@@ -22,7 +25,9 @@
 #define SMTPD_ERRORS_MAX 10	/* protocol errors before we hang up */
 #define SMTPD_HOPS_MAX 100	/* Received + Delivered-To: mail loop */
 
-enum ucspitls { TLS_OFFER, TLS_REQUIRE, TLS_OFF };
+/* UCSPITLS: "" offer, "!" require, "-" off, "?" require and relay a
+ * verified client certificate, "@" as "?" and take the identity too */
+enum ucspitls { TLS_OFFER, TLS_REQUIRE, TLS_OFF, TLS_CERT, TLS_CERTAUTH };
 
 struct smtpd {
 	struct iobuf in, out;
@@ -33,6 +38,7 @@ struct smtpd {
 	/* from tcpserver */
 	const char *remoteip, *remotehost, *remoteinfo, *localip, *localport;
 	const char *relayclient; /* NULL when unset */
+	const char *relay_env, *remoteinfo_env; /* as tcpserver set them */
 
 	/* control files */
 	struct strbuf me, greeting, localiphost;
@@ -43,11 +49,28 @@ struct smtpd {
 	/* policy variables */
 	const char *helocheck;	/* NULL when unset */
 	unsigned long maxrcpt, tarpitcount, tarpitdelay;
+	const char *mfdnscheck, *localmfcheck; /* NULL when unset */
+	struct strlist recipients; /* control/recipients */
+	bool recipients450;
+	unsigned mimeflags, loaderflags; /* MIMESCAN_* */
+	bool mime_relay_off, loader_relay_off;
+	char loader;
+	struct cdbx *badmimetypes, *badloadertypes;
+
+	/* SMTP AUTH */
+	char **checkprogram; /* argv[1..], NULL without a checkprogram */
+	struct sasl_policy auth;
+	unsigned long authsleep, authtries, authfails;
+	bool authenticated; /* by AUTH or by a client certificate */
+	bool auth_a; /* protocol word gets "A" */
+	struct strbuf authuser;
+	const char *authmech;
 
 	/* TLS */
 	enum ucspitls ucspitls;
 	bool smtps;
-	const char *certfile, *keyfile;
+	const char *certfile, *keyfile, *cafile;
+	struct strbuf certmail; /* e-mail of a verified client cert */
 	bool tls_available;	/* certificate present */
 	struct tls *tls;
 	char tls_info[128];
@@ -59,7 +82,7 @@ struct smtpd {
 	unsigned long invalid_rcpts;
 
 	/* transaction */
-	bool seenmail, mail_utf8, bmf_reject, bmf_skip;
+	bool seenmail, mail_utf8, bmf_reject, bmf_skip, mf_dnsbad, mav_reject;
 	char bmf_form;
 	struct strbuf mailfrom;
 	struct strlist rcpts;
@@ -70,18 +93,26 @@ struct smtpd {
 void smtpd_reply(struct smtpd *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* smtpd_reply_text: CODE then the REPLY_* override VAR or DEFAULT */
-void smtpd_reply_text(struct smtpd *s, const char *code, const char *var,
-    const char *dflt);
+void smtpd_reply_text(
+    struct smtpd *s, const char *code, const char *var, const char *dflt);
 bool smtpd_flush(struct smtpd *s);
-/* smtpd_log: "pid N Action::Type::Condition: S:ip:host H: F: T:" */
+/* smtpd_log: "pid N Action::Type::Condition: S:ip:host P: H: F: T:",
+ * plus " A:user" once a client authenticated */
 void smtpd_log(struct smtpd *s, const char *action, const char *type,
     const char *cond, const char *rcpt);
+/* smtpd_log_user: as smtpd_log with " A:USER" (a failed AUTH) */
+void smtpd_log_user(struct smtpd *s, const char *action, const char *type,
+    const char *cond, const char *user);
+/* smtpd_error: counts a protocol error; 421 and hang up at the limit */
+void smtpd_error(struct smtpd *s);
+/* smtpd_tls_required: UCSPITLS demands STARTTLS before MAIL and AUTH */
+bool smtpd_tls_required(const struct smtpd *s);
 /* smtpd_safe: appends TEXT with anything outside a conservative set
  * replaced by '?', at most MAX bytes (for Received and the log) */
 void smtpd_safe(struct strbuf *out, const char *text, size_t max);
 _Noreturn void smtpd_quit(struct smtpd *s, int code);
-_Noreturn void smtpd_die_temp(struct smtpd *s, const char *reply,
-    const char *why);
+_Noreturn void smtpd_die_temp(
+    struct smtpd *s, const char *reply, const char *why);
 const char *smtpd_protocol(const struct smtpd *s);
 
 /* envelope.c */
@@ -91,6 +122,17 @@ void smtpd_rcpt(struct smtpd *s, const char *arg, size_t len);
 
 /* data.c */
 void smtpd_data(struct smtpd *s);
+
+/* auth.c */
+void smtpd_auth_setup(struct smtpd *s, char **checkprogram);
+/* smtpd_auth_offered: AUTH belongs in the EHLO reply now */
+bool smtpd_auth_offered(const struct smtpd *s);
+void smtpd_auth(struct smtpd *s, const char *arg, size_t len);
+/* smtpd_auth_reset: forgets an AUTH (STARTTLS, RFC 3207 4.2) */
+void smtpd_auth_reset(struct smtpd *s);
+/* smtpd_auth_set: records USER as authenticated by MECH and relays */
+void smtpd_auth_set(
+    struct smtpd *s, const char *user, const char *mech, bool protocol_a);
 
 /* starttls.c */
 void smtpd_tls_setup(struct smtpd *s);

@@ -192,6 +192,41 @@ class SendTest(unittest.TestCase):
             users["qmtsfoo"].home, "Maildir")) if m["Subject"] == "test 0"]
         self.assertIn("qmtsfoo-user@example.com", m["Delivered-To"])
 
+    def test_address_too_long_for_spawner_bounces(self):
+        # a 1000-byte address (qmail-queue's limit) grows past the
+        # spawner's 1024-byte field when virtualdomains adds a prefix, and
+        # so does a VERP sender: qmail-send must bounce that recipient,
+        # not send a request that makes the spawner quit (a restart loop)
+        s = self.user("qmtslong")
+        s.write(".qmail-default", "./Maildir/\n")  # the VERP owner
+        u = self.user("qmtsshort")
+        prefix = "qmtsaveryveryverylongvirtualprefix"
+        # w.example's prefix makes a local/ record longer than the
+        # longest record qmail-send reads in one piece
+        self.inst.write_control("virtualdomains",
+                                "v.example:%s\nw.example:%s\n" %
+                                (prefix, "qmtsw" * 30))
+        self.inst.write_control("locals", "testhost.example\n")
+        self.unreachable_remote()
+        self.inst.start()
+        longrcpt = "a" * (1000 - len("@v.example")) + "@v.example"
+        self.queue("qmtslong@testhost.example", [longrcpt])
+        self.queue("qmtslong-@testhost.example-@[]",
+                   ["b" * (1000 - len("@remote.example")) +
+                    "@remote.example"], n=1)
+        self.queue("qmtslong@testhost.example",
+                   ["c" * (1000 - len("@w.example")) + "@w.example",
+                    "qmtsshort@testhost.example"], n=2)
+        self.wait_mail(u)
+        bounces = self.wait_mail(s, 3)
+        self.assertEqual(sorted(b["Subject"] for b in bounces),
+                         ["failure notice"] * 3)
+        for b in bounces:
+            self.assertIn("address too long", b.get_payload())
+        self.wait_queue_empty()
+        self.assertNotRegex(log_text(self.inst), r"(?m)^alert: ")
+        self.assertIsNone(self.inst.send.poll())
+
     # --- bounces --------------------------------------------------------
 
     def test_unknown_user_bounces_in_qsbmf(self):
@@ -221,6 +256,33 @@ class SendTest(unittest.TestCase):
         self.wait_log(r"^delivery \d+: failure: ")
         self.wait_log(r"^bounce msg \d+ qp \d+$")
         self.wait_queue_empty()
+
+    def test_bounce_qmail_queue_gets_no_pipes_of_qmail_send(self):
+        # qmail-queue (or a QMAILQUEUE filter) started for a bounce must
+        # not hold qmail-send's pipes to the spawners, qmail-clean and
+        # qmail-todo: only its message and envelope pipes
+        s = self.user("qmtsfds")
+        outdir = os.path.join(self.inst.tmp, "qq-fds.d")
+        os.makedirs(outdir, exist_ok=True)
+        os.chmod(outdir, 0o1777)  # qmail-send runs it as qmails
+        script = os.path.join(self.inst.tmp, "qq-fds")
+        record = os.path.join(outdir, "out")
+        if os.path.exists(record):
+            os.unlink(record)
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "ls -l /proc/self/fd > %s 2>&1\n"
+                    "exec %s\n" % (record, self.inst.bin("qmail-queue")))
+        os.chmod(script, 0o755)
+        self.inst.start(env={"QMAILQUEUE": script})
+        self.queue("qmtsfds@testhost.example",
+                   ["qmtsnosuch@testhost.example"])
+        self.wait_mail(s)
+        with open(record) as f:
+            lines = f.read().splitlines()
+        pipes = sorted(int(l.split(" -> ")[0].split()[-1]) for l in lines
+                       if "-> pipe:" in l)
+        self.assertEqual([fd for fd in pipes if fd > 1], [], lines)
 
     def test_bounce_settings_and_bouncemaxbytes(self):
         s = self.user("qmtsbms")
