@@ -54,7 +54,8 @@ run(const char *name, const char *in, size_t len, bool bytewise,
 	ok(d.done == done && d.flags == flags, "%s%s: done %d flags %u", name,
 	    bytewise ? " (bytewise)" : "", d.done, d.flags);
 	if (out != NULL)
-		ok(got.len == strlen(out) && memcmp(got.data, out, got.len) == 0,
+		ok(got.len == strlen(out) &&
+		    (got.len == 0 || memcmp(got.data, out, got.len) == 0),
 		    "%s%s: output", name, bytewise ? " (bytewise)" : "");
 	if (done)
 		is_num((long long)used, (long long)len, "consumed to the end");
