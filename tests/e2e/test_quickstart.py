@@ -9,6 +9,7 @@ import glob
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -60,17 +61,26 @@ class QuickstartTest(unittest.TestCase):
     def quickstart(self):
         env = dict(os.environ, QUICKSTART_BUILD=self.build)
         env.pop("SUDO_USER", None)
+        with socket.socket() as s:    # a free loopback port for qmail-smtpd
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
         return subprocess.run(["sh", os.path.join(harness.TOP, "scripts",
-                                                  "quickstart"), self.prefix],
+                                                  "quickstart"), self.prefix,
+                               str(self.port), "127.0.0.1"],
                               capture_output=True, text=True, env=env,
                               timeout=600, stdin=subprocess.DEVNULL)
 
     def test_quickstart_delivers_and_is_idempotent(self):
         p = self.quickstart()
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("is running", p.stdout)
+        self.assertIn("is running (SMTP on 127.0.0.1:%d)" % self.port,
+                      p.stdout)
         new = os.path.join(self.prefix, "alias", "Maildir", "new")
         self.assertEqual(len(os.listdir(new)), 1)
+        with open(os.path.join(new, os.listdir(new)[0])) as f:
+            text = f.read()
+        self.assertIn("Subject: quickstart test", text)
+        self.assertRegex(text, r"Received: from .*\(HELO quickstart\)")
         with open(os.path.join(self.prefix, "control", "me")) as f:
             me = f.read()
         # a second run upgrades, restarts and delivers again
