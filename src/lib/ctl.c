@@ -67,6 +67,8 @@ ctl_read_line(struct strbuf *out, const char *path)
 	nl = memchr(out->data, '\n', out->len);
 	strbuf_truncate(out, strip_blanks(out->data,
 				 nl ? (size_t)(nl - out->data) : out->len));
+	if (memchr(out->data, '\0', out->len) != NULL)
+		return CTL_ERROR; /* a NUL would silently cut the value */
 	return CTL_OK;
 }
 
@@ -80,8 +82,15 @@ ctl_split_lines(struct strlist *out, const char *text, size_t len)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t kept = strip_blanks(p, n);
-		if (kept && p[0] != '#' && !strlist_push(out, p, kept))
-			return false;
+		if (kept && p[0] != '#') {
+			/* a NUL would silently cut the line short */
+			if (memchr(p, '\0', kept) != NULL) {
+				errno = EINVAL;
+				return false;
+			}
+			if (!strlist_push(out, p, kept))
+				return false;
+		}
 		p += n + 1;
 	}
 	return true;

@@ -7,7 +7,8 @@
  * callers must treat as a temporary failure, never as a reason to bounce.
  * Trailing blanks (space, tab, CR) are stripped from every line. In list
  * files, empty lines and lines starting with '#' are skipped, as qmail's
- * control_readfile does. Output buffers are owned by the caller. Nothing
+ * control_readfile does. A NUL byte in a line that is used makes the file
+ * invalid (CTL_ERROR). Output buffers are owned by the caller. Nothing
  * here exits.
  */
 #ifndef CTL_H
@@ -30,7 +31,8 @@ enum ctl_status ctl_read_lines(struct strlist *out, const char *path);
  * garbage or a number out of range is CTL_ERROR */
 enum ctl_status ctl_read_ulong(unsigned long *out, const char *path,
     unsigned long min, unsigned long max);
-/* ctl_split_lines: splits TEXT into lines as ctl_read_lines does */
+/* ctl_split_lines: splits TEXT into lines as ctl_read_lines does; false
+ * with errno EINVAL when a kept line holds a NUL, ENOMEM when out of memory */
 bool ctl_split_lines(struct strlist *out, const char *text, size_t len);
 /* scan_ulong: parses a decimal number from all of S; false on garbage or
  * overflow */

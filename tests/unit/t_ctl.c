@@ -21,6 +21,19 @@ put(const char *name, const char *text)
 	return path;
 }
 
+static const char *
+putn(const char *name, const char *text, size_t len)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	fwrite(text, 1, len, f);
+	fclose(f);
+	return path;
+}
+
 static void
 test_line(void)
 {
@@ -45,6 +58,10 @@ test_line(void)
 	is_num(ctl_read_line(&sb, "/nonexistent/control/me"), CTL_MISSING,
 	    "missing file");
 	is_num(ctl_read_line(&sb, dir), CTL_ERROR, "a directory is an error");
+	is_num(ctl_read_line(&sb, putn("z", "a\0b\n", 4)), CTL_ERROR,
+	    "a NUL in the first line is an error");
+	is_num(ctl_read_line(&sb, putn("z", "ab\n\0\n", 5)), CTL_OK,
+	    "a NUL after the first line does not matter");
 	strbuf_free(&sb);
 }
 
@@ -60,6 +77,9 @@ test_lines(void)
 	is_str(sl.items[0], "a.example", "first");
 	is_str(sl.items[1], "b.example", "blanks stripped");
 	is_str(sl.items[2], "c", "last line without newline");
+	strlist_free(&sl);
+	is_num(ctl_read_lines(&sl, putn("z", "ok\nbad\0line\n", 13)), CTL_ERROR,
+	    "a NUL in a list line is an error");
 	strlist_free(&sl);
 }
 
