@@ -14,7 +14,7 @@
 #include "send.h"
 
 #define DEF_LIFETIME       604800
-#define DEF_BOUNCEMAXBYTES 50000
+#define DEF_BOUNCEMAXBYTES 0 /* s/qmail: no limit unless the file says so */
 #define LIFETIME_MAX       (1UL << 30)
 
 static bool
