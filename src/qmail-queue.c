@@ -27,6 +27,7 @@
 
 #include "auto.h"
 #include "die.h"
+#include "durable.h"
 #include "envelope.h"
 #include "iobuf.h"
 #include "prot.h"
@@ -52,6 +53,7 @@ struct job {
 	unsigned long id; /* N: the inode number of the message file */
 	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
 	int messfd, intdfd;
+	bool journaled; /* durable_journaled: one fsync at the commit */
 	bool made_pid, made_mess, made_intd;
 };
 
@@ -232,6 +234,7 @@ pid_open(struct job *j)
 	if (fstat(j->messfd, &st) == -1)
 		die(QQ_EXIT_PID, "cannot stat the pid file");
 	j->id = (unsigned long)st.st_ino;
+	j->journaled = durable_journaled(j->messfd);
 	if (!queue_path(&j->messfn, "mess", j->id) ||
 	    !queue_path(&j->intdfn, "intd", j->id) ||
 	    !queue_path(&j->todofn, "todo", j->id) ||
@@ -266,7 +269,9 @@ write_message(struct job *j)
 			die(QQ_EXIT_WRITE, "cannot write the message");
 		in.pos = in.len;
 	}
-	if (!iobuf_flush(&out) || fsync(j->messfd) == -1)
+	/* journaled: written to the disk now, made durable by the commit's
+	 * fsync (doc/INTERNALS.md); else fsynced here */
+	if (!iobuf_flush(&out) || !durable_sync(j->messfd, !j->journaled))
 		die(QQ_EXIT_WRITE, "cannot write the message");
 }
 
@@ -326,16 +331,17 @@ write_envelope(struct job *j)
 		if (st != ENVELOPE_MORE)
 			die(QQ_EXIT_ENVELOPE, envelope_strerror(st));
 	}
-	if (!iobuf_flush(&out) || fsync(j->intdfd) == -1)
+	if (!iobuf_flush(&out) || !durable_sync(j->intdfd, !j->journaled))
 		die(QQ_EXIT_WRITE, "cannot write the envelope");
 }
 
-/* commit: links intd/S/N to todo/S/N and makes that link durable */
+/* commit: links intd/S/N to todo/S/N and makes that link durable; on a
+ * journaled file system the same fsync makes both files and their names
+ * durable (one journal commit holds them all, and their data was written
+ * before it) */
 static void
 commit(struct job *j)
 {
-	int dirfd;
-
 	if (link(j->intdfn.data, j->todofn.data) == -1)
 		die(QQ_EXIT_TODO, "cannot link the message into todo");
 	/*
@@ -345,15 +351,13 @@ commit(struct job *j)
 	 * client retries, a duplicate but never a loss.
 	 */
 	cleanup_job = NULL;
-	dirfd = open(j->tododir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd == -1 || fsync(dirfd) == -1) {
+	if (!durable_sync_dir(AT_FDCWD, j->tododir.data)) {
 		int err = errno;
 
 		(void)unlink(j->todofn.data);
 		errno = err;
 		die(QQ_EXIT_WRITE, "cannot sync the todo directory");
 	}
-	close(dirfd);
 }
 
 /* trigger: wakes qmail-todo; it is fine if nobody listens */

@@ -7,9 +7,11 @@
  * doc/INTERNALS.md ("qmail-todo: preprocessing", "qmail-send <->
  * qmail-todo"). For every todo/S/N it writes info/S/N and local/S/N and/or
  * remote/S/N (recipients routed by control/locals and virtualdomains, see
- * lib/rewrite.h), fsyncs them, tells qmail-send, waits for its '+', and
- * only then has qmail-clean remove todo/S/N and intd/S/N. A crash at any
- * point makes the message be done again: a duplicate, never a loss.
+ * lib/rewrite.h), makes them durable (fsyncs them, or on a journaled file
+ * system only writes them to the disk: see doc/INTERNALS.md), tells
+ * qmail-send, waits for its '+', and only then has qmail-clean remove
+ * todo/S/N and intd/S/N. A crash at any point makes the message be done
+ * again: a duplicate, never a loss.
  *
  * todo/ is scanned when qmail-send says S, whenever lock/trigger fires,
  * and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
@@ -31,6 +33,7 @@
 #include "auto.h"
 #include "ctl.h"
 #include "die.h"
+#include "durable.h"
 #include "iobuf.h"
 #include "queue.h"
 #include "rewrite.h"
@@ -47,6 +50,7 @@
 struct todo {
 	struct rewrite rw;
 	int trigger;
+	bool journaled; /* durable_journaled(queue): no fsync of our own */
 	bool flag_reread;
 	bool flag_exit;
 };
@@ -191,11 +195,11 @@ chan_put(struct chanfile *ch, const char *dir, unsigned long id,
 
 static bool
 chan_finish(struct chanfile *ch, const char *dir, unsigned long id,
-	    struct strbuf *fn)
+	    struct strbuf *fn, bool journaled)
 {
 	if (ch->fd == -1)
 		return true;
-	if (!iobuf_flush(&ch->out) || fsync(ch->fd) == -1) {
+	if (!iobuf_flush(&ch->out) || !durable_sync(ch->fd, !journaled)) {
 		if (queue_path(fn, dir, id))
 			send_log("warning: trouble writing to %s", fn->data);
 		return false;
@@ -302,13 +306,19 @@ process(struct todo *t, unsigned long id)
 	}
 	if (!have_sender)
 		goto badrecord;
-	if (!iobuf_flush(&info.out) || fsync(info.fd) == -1) {
+	/*
+	 * Journaled: the files are written to the disk but not flushed. The
+	 * unlink of todo/S/N comes after this, so any journal commit that
+	 * makes it durable also holds these files and flushes their data
+	 * first (doc/INTERNALS.md); until then a crash redoes the message.
+	 */
+	if (!iobuf_flush(&info.out) || !durable_sync(info.fd, !t->journaled)) {
 		queue_path(&fn, "info", id);
 		send_log("warning: trouble writing to %s", fn.data);
 		goto closein;
 	}
-	if (!chan_finish(&ch[0], "local", id, &fn) ||
-	    !chan_finish(&ch[1], "remote", id, &fn))
+	if (!chan_finish(&ch[0], "local", id, &fn, t->journaled) ||
+	    !chan_finish(&ch[1], "remote", id, &fn, t->journaled))
 		goto closein;
 	close(fd);
 	fd = -1;
@@ -397,6 +407,20 @@ scan(struct todo *t)
 	}
 }
 
+/* queue_journaled: durable_journaled for the queue (the current dir) */
+static bool
+queue_journaled(void)
+{
+	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool yes;
+
+	if (fd == -1)
+		return false;
+	yes = durable_journaled(fd);
+	close(fd);
+	return yes;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -417,6 +441,7 @@ main(int argc, char **argv)
 		die_temp("cannot read %s", failed);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("cannot chdir to %s", auto_queue);
+	t.journaled = queue_journaled();
 	/* O_RDWR: a fifo with a writer of our own never reports EOF */
 	t.trigger = open("lock/trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t.trigger == -1)

@@ -3,8 +3,9 @@
  *
  * maildir_deliver writes HEAD (the Return-Path and Delivered-To lines)
  * and then the message read from MSGFD (from its current offset) into
- * DIR/tmp/NAME, fsyncs it, links it to DIR/new/NAME, removes the tmp name
- * and fsyncs DIR/new, so that an exit 0 means the message is on disk.
+ * DIR/tmp/NAME, fsyncs it (on ext4 with a journal only writes it to the
+ * disk: durable.h), links it to DIR/new/NAME, removes the tmp name and
+ * fsyncs DIR/new, so that an exit 0 means the message is on disk.
  * NAME is unique: seconds, microseconds, pid and a per-process counter,
  * then the host name with '/' and ':' escaped as maildir(5) says.
  * On failure the tmp file is removed and the result says which step

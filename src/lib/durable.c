@@ -1,0 +1,168 @@
+/*
+ * durable.c - see durable.h; the argument is doc/PERFORMANCE.md
+ * "Durability".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#endif
+
+#include "auto.h"
+#include "ctl.h"
+#include "durable.h"
+
+#define EXT4_MAGIC 0xEF53 /* also ext2 and ext3: the journal test decides */
+
+static int override = -1;
+static int conservative = -1; /* control/conservativesync, once */
+static bool cached;
+static dev_t cached_dev;
+static bool cached_answer;
+
+void
+durable_set_override(int mode)
+{
+	override = mode;
+}
+
+static bool
+forced_conservative(void)
+{
+	char path[PATH_MAX];
+	unsigned long v = 0;
+	int n;
+
+	if (conservative != -1)
+		return conservative;
+	n = snprintf(path, sizeof path, "%s/control/conservativesync",
+		     auto_qmail);
+	if (n < 0 || (size_t)n >= sizeof path)
+		conservative = 1;
+	else
+		switch (ctl_read_ulong(&v, path, 0, 1)) {
+		case CTL_OK:
+			conservative = v == 1;
+			break;
+		case CTL_MISSING:
+			conservative = 0;
+			break;
+		default: /* unreadable or invalid: when in doubt, fsync */
+			conservative = 1;
+		}
+	return conservative;
+}
+
+#ifdef __linux__
+/* ext4_has_journal: /sys/fs/ext4/<dev>/journal_task is "<none>" without a
+ * journal and the pid of jbd2 with one; <dev> is the basename of
+ * /sys/dev/block/MAJOR:MINOR (ext4 names itself after the block device) */
+static bool
+ext4_has_journal(dev_t dev)
+{
+	char link[64], target[PATH_MAX], path[PATH_MAX], buf[32];
+	const char *name;
+	ssize_t n;
+	int fd, len;
+
+	snprintf(link, sizeof link, "/sys/dev/block/%u:%u", major(dev),
+		 minor(dev));
+	n = readlink(link, target, sizeof target - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	name = strrchr(target, '/');
+	name = name ? name + 1 : target;
+	len = snprintf(path, sizeof path, "/sys/fs/ext4/%s/journal_task", name);
+	if (len < 0 || (size_t)len >= sizeof path)
+		return false;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	return n > 0 && buf[0] >= '0' && buf[0] <= '9';
+}
+#endif
+
+bool
+durable_journaled(int fd)
+{
+#ifdef __linux__
+	struct statfs sfs;
+	struct stat st;
+	int saved = errno;
+	bool answer;
+
+	if (override != -1)
+		return override == 1;
+	if (forced_conservative())
+		return false;
+	if (fstat(fd, &st) == -1) {
+		errno = saved;
+		return false;
+	}
+	if (cached && st.st_dev == cached_dev)
+		return cached_answer;
+	answer = fstatfs(fd, &sfs) == 0 && sfs.f_type == EXT4_MAGIC &&
+		 ext4_has_journal(st.st_dev);
+	cached = true;
+	cached_dev = st.st_dev;
+	cached_answer = answer;
+	errno = saved;
+	return answer;
+#else
+	(void)fd;
+	return override == 1;
+#endif
+}
+
+bool
+durable_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* all three flags: WB_SYNC_ALL writeback of the whole file, waited
+	 * for; no cache flush and no metadata (the covering commit has it) */
+	for (;;) {
+		if (sync_file_range(fd, 0, 0,
+				    SYNC_FILE_RANGE_WAIT_BEFORE |
+					SYNC_FILE_RANGE_WRITE |
+					SYNC_FILE_RANGE_WAIT_AFTER) == 0)
+			return true;
+		if (errno != EINTR)
+			break;
+	}
+	if (errno != ENOSYS && errno != EINVAL && errno != ESPIPE)
+		return false;
+#endif
+	return fsync(fd) == 0; /* no writeback-only call: pay a flush */
+}
+
+bool
+durable_sync(int fd, bool sync)
+{
+	return sync ? fsync(fd) == 0 : durable_writeback(fd);
+}
+
+bool
+durable_sync_dir(int dfd, const char *path)
+{
+	int fd = openat(dfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int saved;
+
+	if (fd == -1)
+		return false;
+	if (fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return false;
+	}
+	close(fd);
+	return true;
+}

@@ -1,0 +1,218 @@
+"""The write order of one locally delivered message, syscall by syscall.
+
+doc/PERFORMANCE.md "Durability" argues why a message is durable with one
+flush in qmail-queue, none in qmail-todo and one in the Maildir delivery
+when the queue and the Maildir are on ext4 with a journal, and why every
+other file system keeps the per-file fsyncs. These tests check that the
+programs do what the argument assumes, on a real journaled ext4 (a loop
+image of a dedicated instance, mounted over a copy of its queue, with the
+test user's home on it too):
+
+- journaled: qmail-queue writes back the message and the envelope
+  (sync_file_range), links into todo/ and fsyncs only todo/S, after the
+  link; qmail-todo fsyncs nothing; the Maildir delivery writes back its
+  file, links it into new/ and then fsyncs only new/.
+- control/conservativesync 1: every file is fsynced again, as before.
+
+There is no honest power-loss test here: this machine has no device-mapper
+targets (dm-flakey, dm-log-writes) to drop or replay unflushed writes, and a
+loop device cannot forget what it was given. So the ordering is what is
+tested (with strace -f -y), and the crash argument is on paper. kill -9 is
+tested in test_queue.py and test_send.py. Test users start with "qmtdur".
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import unittest
+
+from harness import Instance, needs_root, wait_for
+
+SYSCALLS = ("fsync,fdatasync,sync_file_range,syncfs,sync,link,linkat,"
+            "unlink,unlinkat,rename,renameat,renameat2")
+LINE = re.compile(r"^(?:(\d+) +)?(\w+)\((.*)\) += (-?\d+)")
+
+
+def _run(*cmd):
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def _have_tools():
+    return all(shutil.which(t) for t in ("strace", "mkfs.ext4", "mount",
+                                         "umount", "losetup"))
+
+
+def parse(path):
+    """Returns [(pid, syscall, args, result)] of a strace -f -y log."""
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = LINE.match(line)
+            if m:
+                out.append((m.group(1), m.group(2), m.group(3),
+                            int(m.group(4))))
+    return out
+
+
+def flushes(calls):
+    return [c for c in calls if c[1] in ("fsync", "fdatasync", "syncfs",
+                                         "sync")]
+
+
+@needs_root
+@unittest.skipUnless(_have_tools(), "needs strace, mkfs.ext4 and losetup")
+class TestWriteOrder(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = Instance("qmtdur")
+        cls.inst.install()
+        cls.fs = os.path.join(cls.inst.tmp, "ext4")
+        img = os.path.join(cls.inst.tmp, "ext4.img")
+        with open(img, "wb") as f:
+            f.truncate(64 * 1024 * 1024)
+        _run("mkfs.ext4", "-q", "-F", img)
+        os.mkdir(cls.fs)
+        try:
+            _run("mount", "-o", "loop", img, cls.fs)
+        except subprocess.CalledProcessError as e:
+            cls.inst.cleanup()
+            raise unittest.SkipTest("cannot mount a loop image: %s" %
+                                    e.stderr.decode(errors="replace"))
+        cls.mounts = [cls.fs]
+        os.chmod(cls.fs, 0o755)
+        qdir = cls.inst.path("queue")
+        _run("cp", "-a", qdir + "/.", os.path.join(cls.fs, "queue"))
+        _run("mount", "--bind", os.path.join(cls.fs, "queue"), qdir)
+        cls.mounts.insert(0, qdir)
+        dev = os.stat(qdir).st_dev
+        name = os.path.basename(os.readlink("/sys/dev/block/%d:%d" % (
+            os.major(dev), os.minor(dev))))
+        with open("/sys/fs/ext4/%s/journal_task" % name) as f:
+            if not f.read().strip().isdigit():
+                cls.tearDownClass()
+                raise unittest.SkipTest("the loop ext4 has no journal")
+        home = os.path.join(cls.fs, "home")
+        os.mkdir(home)
+        os.chmod(home, 0o755)
+        cls.inst.homes = home
+        cls.user = cls.inst.user("qmtdur")
+        cls.md = cls.user.maildir()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.inst.kill_all()
+        for m in cls.mounts:
+            subprocess.run(["umount", m], check=False, capture_output=True)
+        cls.mounts = []
+        cls.inst.cleanup()
+
+    def setUp(self):
+        self.inst.remove_control("conservativesync")
+        self.inst.write_control("locals", "localhost\n")
+        for p in os.listdir(os.path.join(self.md, "new")):
+            os.unlink(os.path.join(self.md, "new", p))
+
+    def deliver_one(self):
+        """Starts qmail-start and then qmail-queue under strace, waits
+        for the delivery; returns (qmail-queue calls, qmail-send tree)."""
+        tmp = self.inst.tmp
+        send_log = os.path.join(tmp, "strace.send")
+        qq_log = os.path.join(tmp, "strace.qq")
+        log = open(os.path.join(tmp, "dur-send.log"), "ab")
+        self.addCleanup(log.close)
+        st = subprocess.Popen(
+            ["strace", "-f", "-qq", "-y", "-o", send_log, "-e",
+             "trace=" + SYSCALLS, self.inst.bin("qmail-start"),
+             "./Maildir/"], cwd=self.inst.prefix, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=log, start_new_session=True)
+        try:
+            wait_for(lambda: b"status:" in open(log.name, "rb").read() or
+                     st.poll() is not None, 10, what="qmail-send start")
+            self.assertIsNone(st.poll(), "qmail-start exited")
+            r, w = os.pipe()
+            os.write(w, b"Fs@example\0Tqmtdur@localhost\0\0")
+            os.close(w)
+            try:
+                p = subprocess.run(
+                    ["strace", "-qq", "-y", "-o", qq_log, "-e",
+                     "trace=" + SYSCALLS, self.inst.bin("qmail-queue")],
+                    input=b"Subject: durable\n\nhello\n", stdout=r,
+                    stderr=subprocess.PIPE, timeout=30)
+            finally:
+                os.close(r)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            wait_for(lambda: os.listdir(os.path.join(self.md, "new")), 20,
+                     what="the Maildir delivery")
+            wait_for(lambda: b"end msg" in open(log.name, "rb").read(), 20,
+                     what="the end of the message")
+        finally:
+            # qmail-send is strace's child; TERM it, then strace ends
+            kids = subprocess.run(["pgrep", "-P", str(st.pid)],
+                                  capture_output=True, text=True).stdout
+            for pid in kids.split():
+                os.kill(int(pid), signal.SIGTERM)
+            try:
+                st.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(st.pid, signal.SIGKILL)
+                st.wait()
+        return parse(qq_log), parse(send_log)
+
+    def index(self, calls, pred, what):
+        for i, c in enumerate(calls):
+            if pred(c):
+                return i
+        self.fail("no %s in %r" % (what, calls))
+
+    def test_journaled_one_flush_to_queue_one_to_deliver(self):
+        qq, send = self.deliver_one()
+        # qmail-queue: both files written back, the link, one fsync of
+        # todo/S after it, and nothing flushed before it
+        link = self.index(qq, lambda c: c[1] == "link" and "todo/" in c[2],
+                          "link into todo/")
+        # (the message file is known by the name it was created with,
+        # pid/..., since unlinked: strace -y shows that one)
+        wb = [c[2] for c in qq[:link] if c[1] == "sync_file_range"]
+        self.assertTrue(any("/queue/pid/" in a for a in wb), qq)
+        self.assertTrue(any("/intd/" in a for a in wb), qq)
+        fl = flushes(qq)
+        self.assertEqual(len(fl), 1, qq)
+        self.assertRegex(fl[0][2], r"/queue/todo/\d+>$")
+        self.assertGreater(qq.index(fl[0]), link)
+        # the qmail-send tree (qmail-todo, the delivery): one fsync, of
+        # new/, after the file was written back and linked there
+        fl = flushes(send)
+        self.assertEqual(len(fl), 1, fl)
+        self.assertRegex(fl[0][2], r"/Maildir/new>$")
+        at = send.index(fl[0])
+        pid = fl[0][0]
+        mine = [c for c in send[:at] if c[0] == pid]
+        link = self.index(mine, lambda c: c[1] in ("link", "linkat") and
+                          "new/" in c[2], "link into new/")
+        self.assertTrue(any(c[1] == "sync_file_range" and "/Maildir/tmp/"
+                            in c[2] for c in mine[:link]), mine)
+        # qmail-todo wrote info/ and local/ back (no flush of its own)
+        wb = [c[2] for c in send if c[1] == "sync_file_range"]
+        self.assertTrue(any("/queue/info/" in a for a in wb), wb)
+        self.assertTrue(any("/queue/local/" in a for a in wb), wb)
+
+    def test_conservativesync_fsyncs_every_file(self):
+        self.inst.write_control("conservativesync", "1\n")
+        qq, send = self.deliver_one()
+        self.assertEqual([c for c in qq if c[1] == "sync_file_range"], [])
+        names = [c[2] for c in flushes(qq)]
+        self.assertEqual(len(names), 3, qq)
+        self.assertIn("/queue/pid/", names[0])  # the message file
+        self.assertIn("/queue/intd/", names[1])
+        self.assertRegex(names[2], r"/queue/todo/\d+>$")
+        names = [c[2] for c in flushes(send)]
+        self.assertEqual(len(names), 4, names)
+        self.assertTrue(any("/queue/info/" in n for n in names), names)
+        self.assertTrue(any("/queue/local/" in n for n in names), names)
+        self.assertTrue(any("/Maildir/tmp/" in n for n in names), names)
+        self.assertTrue(names[-1].endswith("/Maildir/new>"), names)
+
+
+if __name__ == "__main__":
+    unittest.main()
