@@ -37,7 +37,11 @@ ALL_CPPFLAGS := -std=c11 -D_GNU_SOURCE -Isrc/lib -I$(BUILD)/auto $(CPPFLAGS)
 ALL_CFLAGS   := $(CFLAGS) $(WARN) $(HARDEN)
 # --as-needed keeps each binary linked only against the libraries it uses:
 # qmail-queue and qmail-local never get a NEEDED entry for OpenSSL.
-ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDSAN) $(LDFLAGS)
+# Not in sanitizer builds: libasan defines interceptors such as crypt(), so
+# the linker would drop libcrypt as unneeded and the interceptor would find
+# no real crypt() to call at run time.
+ASNEEDED     := $(if $(filter 1,$(SAN)),,-Wl,--as-needed)
+ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(ASNEEDED) $(LDSAN) $(LDFLAGS)
 SSL_LIBS  := $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 LIBS      := -lcdb -lidn2 $(SSL_LIBS) -lresolv -lcrypt
 
