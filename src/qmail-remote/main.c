@@ -7,17 +7,22 @@
  * literal); the peer is chosen by control/authsenders (by the sender),
  * control/qmtproutes, control/smtproutes, then MX and A/AAAA records;
  * control/tlsdestinations and control/domaincerts set the TLS policy for
- * it, and queue/lock/tcpto skips addresses that timed out lately. The result goes to fd 1 as qmail's report
- * (remote.h, doc/qmail-remote.8), and the exit code is 0 whatever
- * happened: only a usage error exits 100. Peer data never reaches a shell
- * or a format string; every text from the peer is sanitized.
+ * it, and queue/lock/tcpto skips addresses that timed out lately. The
+ * result goes to fd 1 as qmail's report (remote.h, doc/qmail-remote.8),
+ * and the exit code is 0 whatever happened: only a usage error exits 100.
+ * Peer data never reaches a shell or a format string; every text from the
+ * peer is sanitized. Besides the timeout on each read and write, a whole
+ * session has a time limit (session_limit), so a peer that trickles a
+ * byte just inside every timeout cannot hold a delivery for ever.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +34,7 @@
 #include "ipme.h"
 #include "remote.h"
 #include "routes.h"
+#include "smtputf8.h"
 #include "tcpto.h"
 #include "tlsdest.h"
 
@@ -38,6 +44,21 @@ static struct remote rm;
 static char **all_rcpts;   /* the arguments */
 static size_t *rcpt_index; /* argument -> valid recipient, or SIZE_MAX */
 static size_t all_nrcpt;
+static const char **bad_reason; /* argument -> why it is unusable */
+
+/* the session deadline: SIGALRM shuts the socket down, which every read
+ * and write (plain or TLS) sees at once as a dead connection */
+static volatile sig_atomic_t deadline_fd = -1;
+static volatile sig_atomic_t deadline_hit;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	deadline_hit = 1;
+	if (deadline_fd >= 0)
+		(void)shutdown(deadline_fd, SHUT_RDWR); /* async-signal-safe */
+}
 
 static void
 append_said(struct strbuf *sb, const struct reply *reply)
@@ -148,8 +169,8 @@ finish(void)
 		if (j == SIZE_MAX) {
 			if (rcpt_index == NULL)
 				break;
-			xstrbuf_appends(&out, "hRecipient address has a control"
-			    " character or is too long. (#5.1.3)\n");
+			xstrbuf_appendc(&out, 'h');
+			xstrbuf_appends(&out, bad_reason[i]);
 			xstrbuf_appendc(&out, '\0');
 			continue;
 		}
@@ -290,22 +311,57 @@ ascii_name(const char *name, struct strbuf *out)
 	return true;
 }
 
+/* the class of ADDR for SMTPUTF8 (smtputf8.h); *ASCII = its form for a
+ * session without SMTPUTF8 (allocated) */
+static enum smtputf8_class
+classify(const char *addr, char **ascii)
+{
+	struct strbuf t = STRBUF_INIT;
+	enum smtputf8_class c;
+
+	c = smtputf8_address(addr, &t);
+	if (c == SMTPUTF8_NOMEM) {
+		rcpt_index = NULL; /* no recipient reports: all temporary */
+		fail('Z', "Out of memory. (#4.3.0)");
+	}
+	if (c == SMTPUTF8_DOMAIN || c == SMTPUTF8_NEEDED)
+		rm.needs_utf8 = true;
+	xstrbuf_terminate(&t);
+	*ascii = t.data;
+	return c;
+}
+
 static void
 set_rcpts(int argc, char **argv)
 {
+	enum smtputf8_class c;
+	char *ascii;
 	size_t i;
 
 	all_rcpts = argv;
 	all_nrcpt = (size_t)argc;
 	rcpt_index = xmalloc(all_nrcpt * sizeof *rcpt_index);
+	bad_reason = xmalloc(all_nrcpt * sizeof *bad_reason);
 	rm.rcpts = xmalloc(all_nrcpt * sizeof *rm.rcpts);
+	rm.rcpt_ascii = xmalloc(all_nrcpt * sizeof *rm.rcpt_ascii);
+	rm.rcpt_class = xmalloc(all_nrcpt * sizeof *rm.rcpt_class);
 	rm.nrcpt = 0;
 	for (i = 0; i < all_nrcpt; i++) {
+		rcpt_index[i] = SIZE_MAX;
 		if (!addr_ok(argv[i])) {
-			rcpt_index[i] = SIZE_MAX;
+			bad_reason[i] = "Recipient address has a control"
+			    " character or is too long. (#5.1.3)\n";
+			continue;
+		}
+		if ((c = classify(argv[i], &ascii)) == SMTPUTF8_INVALID) {
+			bad_reason[i] = "Recipient address has non-ASCII bytes"
+			    " that are not UTF-8. (#5.1.3)\n";
+			free(ascii);
 			continue;
 		}
 		rcpt_index[i] = rm.nrcpt;
+		rm.rcpt_class[rm.nrcpt] = c;
+		rm.rcpt_ascii[rm.nrcpt] = ascii;
 		rm.rcpts[rm.nrcpt++] = argv[i];
 	}
 	rm.rstatus = xmalloc(rm.nrcpt + 1);
@@ -598,9 +654,52 @@ tls_policy(const struct strlist *tlsd, const struct strlist *certs,
 	}
 }
 
+/*
+ * The time one session may take, start to end: three times timeoutremote
+ * (a peer may rightly use a whole timeout before its greeting, after the
+ * message and once more anywhere else), plus a second per KB of the
+ * message (no slower than 1 KB/s on average) and a second per recipient;
+ * at most a week. Documented in doc/qmail-remote.8.
+ */
+static unsigned
+session_limit(void)
+{
+	uint64_t limit = 3 * (uint64_t)rm.timeout_remote +
+	    (uint64_t)rm.msglen / 1024 + 1 + (uint64_t)rm.nrcpt;
+
+	return limit > 7 * 86400 ? 7 * 86400 : (unsigned)limit;
+}
+
+/* runs one session on FD under the deadline; a session that ran out of
+ * time ends the delivery with a Z (like a timeout, not the next peer) */
+static enum session_result
+run_session(int fd, bool is_qmtp)
+{
+	enum session_result r;
+	bool duplicate;
+	char text[160];
+
+	deadline_hit = 0;
+	deadline_fd = fd;
+	alarm(rm.session_limit);
+	r = is_qmtp ? qmtp_session(&rm, fd) : smtp_session(&rm, fd);
+	alarm(0);
+	deadline_fd = -1;
+	if (!deadline_hit || rm.mstatus == 'K' || rm.mstatus == 'D')
+		return r;
+	duplicate = rm.mtext.data != NULL &&
+	    strstr(rm.mtext.data, "Possible duplicate!") != NULL;
+	snprintf(text, sizeof text, " but the session took longer than its"
+	    " limit of %u seconds.%s (#4.4.2)", rm.session_limit,
+	    duplicate ? " Possible duplicate!" : "");
+	report_msg(&rm, 'Z', "Connected to ", text, NULL);
+	return SESSION_DONE;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct sigaction sa;
 	static struct dns_peers peers;
 	struct strlist qmtp = STRLIST_INIT, smtp = STRLIST_INIT;
 	struct strlist auths = STRLIST_INIT, tlsd = STRLIST_INIT;
@@ -628,6 +727,13 @@ main(int argc, char **argv)
 		die_perm("usage: qmail-remote host sender recip...");
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* no SA_RESTART: a blocked write returns as soon as it fires */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		fail('Z', "System resources temporarily unavailable."
+		    " (#4.3.0)");
 	rm.sender = argv[2];
 	set_rcpts(argc - 3, argv + 3);
 	if (chdir(auto_qmail) == -1)
@@ -635,6 +741,15 @@ main(int argc, char **argv)
 	if (!addr_ok(rm.sender))
 		fail('D', "Sender address has a control character or is too"
 		    " long. (#5.1.7)");
+	{
+		char *ascii;
+
+		rm.sender_class = classify(rm.sender, &ascii);
+		rm.sender_ascii = ascii;
+	}
+	if (rm.sender_class == SMTPUTF8_INVALID)
+		fail('D', "Sender address has non-ASCII bytes that are not"
+		    " UTF-8. (#5.1.7)");
 	if (rm.nrcpt == 0)
 		fail('D', "No valid recipient address. (#5.1.3)");
 	switch (ctl_read_line(&helo, "control/helohost")) {
@@ -654,6 +769,11 @@ main(int argc, char **argv)
 		fail_control();
 	rm.helo = helo.data;
 	read_message();
+	/* RFC 6532 header fields: SMTPUTF8 when offered; without it the
+	 * message goes as qmail always sent 8-bit headers (doc) */
+	if (smtputf8_header(rm.msg, rm.msglen))
+		rm.needs_utf8 = true;
+	rm.session_limit = session_limit();
 
 	if (!ascii_name(argv[1], &domain)) {
 		xstrbuf_appends(&t, "Sorry, the domain name ");
@@ -739,8 +859,7 @@ main(int argc, char **argv)
 		ipaddr_format(&peers.items[i].addr, rm.peer);
 		rm.mstatus = 0;
 		report_clear_rcpts(&rm);
-		if ((is_qmtp ? qmtp_session(&rm, fd) : smtp_session(&rm, fd))
-		    == SESSION_DONE) {
+		if (run_session(fd, is_qmtp) == SESSION_DONE) {
 			close(fd);
 			finish();
 		}

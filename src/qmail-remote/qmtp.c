@@ -10,12 +10,12 @@
  * so a connection lost then is reported as a possible duplicate.
  * QMTPS (port 6209, s/qmail): the same inside TLS from the first byte.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "iobuf.h"
+#include "netstring.h"
 #include "remote.h"
 
 #define QMTP_MAX_ANSWER 1000
@@ -30,42 +30,6 @@ put_netstring(struct iobuf *out, const char *p, size_t len)
 	    iobuf_put(out, ",", 1);
 }
 
-/* reads one netstring of at most QMTP_MAX_ANSWER bytes into OUT;
- * returns REPLY_DONE, REPLY_GARBAGE, REPLY_EOF or REPLY_TIMEOUT */
-static enum reply_status
-get_netstring(struct iobuf *in, struct strbuf *out)
-{
-	size_t len = 0, digits = 0;
-	int c;
-
-	strbuf_truncate(out, 0);
-	for (;;) {
-		c = iobuf_getc(in);
-		if (c < 0)
-			goto fail;
-		if (c == ':')
-			break;
-		if (c < '0' || c > '9' || ++digits > 4)
-			return REPLY_GARBAGE;
-		len = len * 10 + (size_t)(c - '0');
-	}
-	if (digits == 0 || len > QMTP_MAX_ANSWER || len == 0)
-		return REPLY_GARBAGE;
-	while (len--) {
-		if ((c = iobuf_getc(in)) < 0)
-			goto fail;
-		if (!strbuf_appendc(out, (char)c))
-			return REPLY_IOERR;
-	}
-	if ((c = iobuf_getc(in)) < 0)
-		goto fail;
-	return c == ',' ? REPLY_DONE : REPLY_GARBAGE;
-fail:
-	if (c == -2 && errno == ETIMEDOUT)
-		return REPLY_TIMEOUT;
-	return REPLY_EOF;
-}
-
 enum session_result
 qmtp_session(struct remote *rm, int fd)
 {
@@ -73,7 +37,7 @@ qmtp_session(struct remote *rm, int fd)
 	struct iobuf in, out;
 	struct strbuf answer = STRBUF_INIT, rcpts = STRBUF_INIT;
 	struct reply said = REPLY_INIT;
-	enum reply_status st = REPLY_DONE;
+	enum netstring_status st = NETSTRING_DONE;
 	size_t i;
 	bool any = false;
 	char head[32];
@@ -107,11 +71,12 @@ qmtp_session(struct remote *rm, int fd)
 		goto out;
 	}
 	for (i = 0; i < rm->nrcpt; i++) {
-		if ((st = get_netstring(&in, &answer)) != REPLY_DONE)
+		if ((st = netstring_get(&in, &answer, QMTP_MAX_ANSWER)) !=
+		    NETSTRING_DONE)
 			break;
-		if (answer.data[0] != 'K' && answer.data[0] != 'Z' &&
-		    answer.data[0] != 'D') {
-			st = REPLY_GARBAGE;
+		if (answer.len == 0 || (answer.data[0] != 'K' &&
+		    answer.data[0] != 'Z' && answer.data[0] != 'D')) {
+			st = NETSTRING_GARBAGE;
 			break;
 		}
 		/* present the peer's text like an SMTP reply's */
@@ -119,7 +84,7 @@ qmtp_session(struct remote *rm, int fd)
 		if (!reply_sanitize(&said.text, answer.data + 1,
 			answer.len - 1) ||
 		    !strbuf_appendc(&said.text, '\n')) {
-			st = REPLY_IOERR;
+			st = NETSTRING_IOERR;
 			break;
 		}
 		if (answer.data[0] == 'K') {
@@ -133,11 +98,11 @@ qmtp_session(struct remote *rm, int fd)
 			    " does not like recipient.", &said);
 		}
 	}
-	if (st == REPLY_GARBAGE)
+	if (st == NETSTRING_GARBAGE)
 		report_msg(rm, 'Z', "Connected to ",
 		    " but sent a malformed reply. Possible duplicate!"
 		    " (#4.4.2)", NULL);
-	else if (st != REPLY_DONE)
+	else if (st != NETSTRING_DONE)
 		report_msg(rm, 'Z', "Connected to ",
 		    " but connection died. Possible duplicate! (#4.4.2)",
 		    NULL);

@@ -18,6 +18,7 @@
 #include "ipaddr.h"
 #include "reply.h"
 #include "dotstuff.h"
+#include "smtputf8.h"
 #include "strbuf.h"
 #include "tls.h"
 #include "tlsdest.h"
@@ -37,9 +38,18 @@ struct remote {
 	struct strbuf wire; /* its SMTP DATA form, built on first use */
 	struct dotstuff_info info;
 	bool wire_ready;
+	/* SMTPUTF8 (smtputf8.h): each address's class and its form for a
+	 * session without SMTPUTF8; needs_utf8 when an address is not
+	 * ASCII or the header is UTF-8 (then SMTPUTF8 is used if offered) */
+	enum smtputf8_class sender_class;
+	const char *sender_ascii;
+	enum smtputf8_class *rcpt_class;
+	char **rcpt_ascii;
+	bool needs_utf8;
 	/* how */
 	const char *helo;
 	int timeout_remote;
+	unsigned session_limit; /* seconds for one whole session (main.c) */
 	/* TLS (tlsclient.c): the tlsdestinations rule for this destination,
 	 * the name it was looked up by (SNI, name checks), whether the port
 	 * is TLS-only (SMTPS 465, QMTPS 6209), the domaincerts entry */

@@ -13,7 +13,10 @@
  *   - SIZE: a message over the peer's advertised limit fails at once
  *     (permanently) instead of after the transfer;
  *   - a malformed reply ends the session with a Z, and the peer's text
- *     is always capped and sanitized (reply.h).
+ *     is always capped and sanitized (reply.h);
+ *   - SMTPUTF8 (RFC 6531) when the message needs it and the peer offers
+ *     it, else ASCII addresses (A-label domains) and a 5.6.7 failure for
+ *     an address that has no ASCII form (plan_utf8).
  * TLS and AUTH (s/qmail's, doc/qmail-remote.8): STARTTLS when offered
  * unless tlsdestinations says never; where TLS is required and missing or
  * failing, a Z before MAIL, never a plaintext fallback. After the
@@ -31,6 +34,7 @@
 
 #include "base64.h"
 #include "digest.h"
+#include "ehlo.h"
 #include "iobuf.h"
 #include "remote.h"
 
@@ -42,9 +46,10 @@ struct session {
 	char inbuf[4096];
 	char outbuf[16384];
 	struct reply reply;
-	bool pipelining, eightbitmime, size_offered;
-	unsigned long size_limit;
-	bool starttls, auth_cram, auth_login, auth_plain;
+	struct ehlo ext;   /* what the last EHLO reply offered */
+	bool utf8;	   /* MAIL ... SMTPUTF8 */
+	size_t *send;	   /* the recipients to send RCPT for */
+	size_t nsend;
 	struct tls *tls;
 	bool critical; /* the message is sent, its reply not yet read */
 };
@@ -94,64 +99,6 @@ get_reply(struct session *s)
 	return reply_read(&s->reply, &s->in);
 }
 
-/* the mechanisms in "AUTH mech mech..." up to END */
-static void
-parse_auth(struct session *s, const char *p, const char *end)
-{
-	size_t n;
-
-	while (p < end) {
-		n = strcspn(p, " \n");
-		if (n == 8 && strncasecmp(p, "CRAM-MD5", 8) == 0)
-			s->auth_cram = true;
-		else if (n == 5 && strncasecmp(p, "LOGIN", 5) == 0)
-			s->auth_login = true;
-		else if (n == 5 && strncasecmp(p, "PLAIN", 5) == 0)
-			s->auth_plain = true;
-		p += n;
-		if (p < end)
-			p++;
-	}
-}
-
-/* reads the EHLO keywords we use from the reply text */
-static void
-parse_ehlo(struct session *s)
-{
-	const char *line = s->reply.text.data, *end, *kw;
-	bool first = true;
-
-	s->pipelining = s->eightbitmime = s->size_offered = false;
-	s->starttls = s->auth_cram = s->auth_login = s->auth_plain = false;
-	s->size_limit = 0;
-	for (; line && *line; line = end + 1) {
-		if ((end = strchr(line, '\n')) == NULL)
-			break;
-		if (first || (size_t)(end - line) < 4) {
-			first = false;
-			continue;
-		}
-		kw = line + 4;
-		if (strncasecmp(kw, "PIPELINING", 10) == 0 &&
-		    (kw[10] == '\n' || kw[10] == ' '))
-			s->pipelining = true;
-		else if (strncasecmp(kw, "8BITMIME", 8) == 0 &&
-		    (kw[8] == '\n' || kw[8] == ' '))
-			s->eightbitmime = true;
-		else if (strncasecmp(kw, "SIZE", 4) == 0 &&
-		    (kw[4] == '\n' || kw[4] == ' ')) {
-			s->size_offered = true;
-			if (kw[4] == ' ')
-				s->size_limit = strtoul(kw + 5, NULL, 10);
-		} else if (strncasecmp(kw, "STARTTLS", 8) == 0 &&
-		    (kw[8] == '\n' || kw[8] == ' '))
-			s->starttls = true;
-		else if (strncasecmp(kw, "AUTH", 4) == 0 &&
-		    (kw[4] == ' ' || kw[4] == '='))
-			parse_auth(s, kw + 5, end);
-	}
-}
-
 static enum session_result
 greet(struct session *s)
 {
@@ -171,7 +118,7 @@ greet(struct session *s)
 	if ((st = get_reply(s)) != REPLY_DONE)
 		return died(s, st);
 	if (s->reply.code == 250) {
-		parse_ehlo(s);
+		ehlo_parse(&s->ext, s->reply.text.data);
 		return SESSION_DONE; /* mstatus still 0: go on */
 	}
 	if (s->reply.code == 421)
@@ -204,7 +151,7 @@ secure(struct session *s, int fd)
 
 	if (s->tls != NULL || rm->tls.level == TLSDEST_NEVER)
 		return SESSION_DONE;
-	if (!s->starttls) {
+	if (!s->ext.starttls) {
 		if (!tls_required(rm))
 			return SESSION_DONE;
 		(void)quit(s, 'Z', "Connected to ",
@@ -235,7 +182,7 @@ secure(struct session *s, int fd)
 	if (s->reply.code != 250)
 		return quit(s, 'Z', "Connected to ",
 		    " but my name was rejected after STARTTLS.", true);
-	parse_ehlo(s);
+	ehlo_parse(&s->ext, s->reply.text.data);
 	return SESSION_DONE;
 }
 
@@ -347,8 +294,8 @@ authenticate(struct session *s)
 	if (s->tls == NULL && rm->tls.level != TLSDEST_NEVER)
 		return quit(s, 'Z', "Connected to ",
 		    " but I send credentials only over TLS. (#4.7.5)", false);
-	mech = s->auth_cram ? "CRAM-MD5" : s->auth_login ? "LOGIN" :
-	    s->auth_plain ? "PLAIN" : NULL;
+	mech = s->ext.auth_cram ? "CRAM-MD5" : s->ext.auth_login ? "LOGIN" :
+	    s->ext.auth_plain ? "PLAIN" : NULL;
 	if (mech == NULL)
 		return quit(s, 'Z', "Connected to ",
 		    " but it offers no AUTH mechanism I use (CRAM-MD5, LOGIN,"
@@ -373,20 +320,72 @@ authenticate(struct session *s)
 	return quit(s, 'Z', "Connected to ", text, true);
 }
 
+/*
+ * SMTPUTF8 (RFC 6531): used when the message needs it (a non-ASCII
+ * address or UTF-8 in the header, remote.h) and the peer offers it;
+ * addresses then go as queued. Otherwise every address goes in its ASCII
+ * form (non-ASCII domains as A-labels), and one that has no ASCII form
+ * cannot go: a sender makes the message fail, a recipient fails alone,
+ * both permanently (5.6.7). Fills s->send with the recipients to send.
+ * Returns SESSION_DONE with mstatus set when the session is over.
+ */
+static enum session_result
+plan_utf8(struct session *s)
+{
+	struct remote *rm = s->rm;
+	size_t i;
+
+	s->utf8 = rm->needs_utf8 && s->ext.smtputf8;
+	if (!s->utf8 && rm->sender_class == SMTPUTF8_NEEDED)
+		return quit(s, 'D', "Connected to ",
+		    " but it does not support SMTPUTF8, which the sender"
+		    " address needs. (#5.6.7)",
+		    false);
+	if ((s->send = calloc(rm->nrcpt + 1, sizeof *s->send)) == NULL) {
+		report_plain(rm, 'Z',
+		    "System resources temporarily unavailable. (#4.3.0)");
+		return SESSION_DONE;
+	}
+	for (i = 0; i < rm->nrcpt; i++) {
+		if (!s->utf8 && rm->rcpt_class[i] == SMTPUTF8_NEEDED)
+			report_rcpt(rm, i, 'h', " does not support SMTPUTF8,"
+			    " which the recipient address needs. (#5.6.7)",
+			    NULL);
+		else
+			s->send[s->nsend++] = i;
+	}
+	if (s->nsend == 0)
+		return quit(s, 'D', "Giving up on ", ".", false);
+	return SESSION_DONE;
+}
+
 static bool
 send_mail(struct session *s)
 {
 	struct remote *rm = s->rm;
 	char param[64] = "";
 
-	if (s->size_offered)
+	if (s->ext.size_offered)
 		snprintf(param, sizeof param, " SIZE=%zu", rm->info.size);
-	if (s->eightbitmime && rm->info.eightbit)
+	/* a server offering SMTPUTF8 supports 8BITMIME (RFC 6531 3.1) */
+	if ((s->ext.eightbitmime || s->utf8) && rm->info.eightbit)
 		strncat(param, " BODY=8BITMIME",
 		    sizeof param - strlen(param) - 1);
+	if (s->utf8)
+		strncat(param, " SMTPUTF8", sizeof param - strlen(param) - 1);
 	return iobuf_puts(&s->out, "MAIL FROM:<") &&
-	    iobuf_puts(&s->out, rm->sender) && iobuf_puts(&s->out, ">") &&
-	    send_cmd(s, param, NULL, NULL);
+	    iobuf_puts(&s->out, s->utf8 ? rm->sender : rm->sender_ascii) &&
+	    iobuf_puts(&s->out, ">") && send_cmd(s, param, NULL, NULL);
+}
+
+/* RCPT for the Nth recipient to send */
+static bool
+send_rcpt(struct session *s, size_t n)
+{
+	size_t i = s->send[n];
+
+	return send_cmd(s, "RCPT TO:<", s->utf8 ? s->rm->rcpts[i] :
+	    s->rm->rcpt_ascii[i], ">");
 }
 
 /* records the reply to RCPT number I */
@@ -418,15 +417,15 @@ static enum session_result
 envelope(struct session *s)
 {
 	struct remote *rm = s->rm;
-	size_t batch = s->pipelining ? PIPE_BATCH : 1;
+	size_t batch = s->ext.pipelining ? PIPE_BATCH : 1;
 	size_t i, sent = 0;
 	enum reply_status st;
 
 	if (!send_mail(s))
 		return died(s, REPLY_EOF);
-	if (s->pipelining)
-		for (; sent < rm->nrcpt && sent < batch; sent++)
-			if (!send_cmd(s, "RCPT TO:<", rm->rcpts[sent], ">"))
+	if (s->ext.pipelining)
+		for (; sent < s->nsend && sent < batch; sent++)
+			if (!send_rcpt(s, sent))
 				return died(s, REPLY_EOF);
 	if ((st = get_reply(s)) != REPLY_DONE)
 		return died(s, st);
@@ -434,15 +433,14 @@ envelope(struct session *s)
 		return quit(s, 'D', "Connected to ", " but sender was rejected.", true);
 	if (s->reply.code < 200 || s->reply.code >= 300)
 		return quit(s, 'Z', "Connected to ", " but sender was rejected.", true);
-	for (i = 0; i < rm->nrcpt; i++) {
+	for (i = 0; i < s->nsend; i++) {
 		if (i == sent)
-			for (; sent < rm->nrcpt && sent < i + batch; sent++)
-				if (!send_cmd(s, "RCPT TO:<", rm->rcpts[sent],
-					">"))
+			for (; sent < s->nsend && sent < i + batch; sent++)
+				if (!send_rcpt(s, sent))
 					return died(s, REPLY_EOF);
 		if ((st = get_reply(s)) != REPLY_DONE)
 			return died(s, st);
-		rcpt_result(s, i);
+		rcpt_result(s, s->send[i]);
 	}
 	for (i = 0; i < rm->nrcpt; i++)
 		if (rm->rstatus[i] == 'r')
@@ -520,21 +518,25 @@ smtp_session(struct remote *rm, int fd)
 	r = authenticate(s);
 	if (r != SESSION_DONE || rm->mstatus != 0)
 		goto out;
-	if (s->size_offered && s->size_limit > 0 &&
-	    rm->info.size > s->size_limit) {
+	if (s->ext.size_offered && s->ext.size_limit > 0 &&
+	    rm->info.size > s->ext.size_limit) {
 		snprintf(text, sizeof text,
 		    " but the message (%zu bytes) is larger than its limit"
 		    " (%lu bytes). (#5.3.4)",
-		    rm->info.size, s->size_limit);
+		    rm->info.size, s->ext.size_limit);
 		r = quit(s, 'D', "Connected to ", text, false);
 		goto out;
 	}
+	r = plan_utf8(s);
+	if (r != SESSION_DONE || rm->mstatus != 0)
+		goto out;
 	r = envelope(s);
 	if (r == SESSION_NEXT)
 		r = data(s);
 out:
 	tlsc_end(s->tls);
 	reply_free(&s->reply);
+	free(s->send);
 	free(s);
 	return r;
 }

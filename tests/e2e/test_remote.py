@@ -13,6 +13,8 @@ it: `qmail-remote host sender recip...` with the message on stdin; its
     LD_LIBRARY_PATH, so no MTA daemon or /usr/sbin/sendmail is taken over
     on the test machine. The directory is removed at the end; without a
     package mirror those tests skip;
+  - aiosmtpd (Debian python3-aiosmtpd) with and without SMTPUTF8, in a
+    thread of this process (AiosmtpdTest);
   - dnsmasq in a network namespace for MX tests (root only; the namespace
     and /etc/netns/<name> are removed afterwards);
   - for TLS, AUTH and lock/tcpto (TlsTest, AuthTest, TcptoTest): the same
@@ -71,8 +73,10 @@ def run_remote(inst, host, sender, rcpts, message=MSG, timeout=60, wrap=()):
 class ScriptedPeer:
     """An SMTP server on HOST whose replies come from SCRIPT (a dict):
       greeting, ehlo, helo, mail, data, final: reply text (CRLF added per
-          line), or "drop" (close), "stall" (say nothing), or for final
-          "drop" after reading the message;
+          line), or "drop" (close), "stall" (say nothing), "trickle" (a
+          continuation line every 0.4 s for a minute; ("trickle", N,
+          text): N such lines, then text), or for final "drop" after
+          reading the message;
       rcpt: dict address -> reply (default "250 ok");
       ehlo_ext: EHLO keywords (default PIPELINING, 8BITMIME, SIZE);
       tls: a server ssl.SSLContext: STARTTLS is offered (unless
@@ -126,6 +130,18 @@ class ScriptedPeer:
         if what == "stall":
             self.stop_event.wait(30)
             return False
+        if what == "trickle" or isinstance(what, tuple):
+            # one continuation line every 0.4 s: each read succeeds
+            # within any timeout; ("trickle", N, reply) ends after N
+            # lines with REPLY, plain "trickle" never ends
+            n, what = (150, None) if what == "trickle" else what[1:]
+            code = what[:3].encode() if what else b"250"
+            for _ in range(n):
+                if self.stop_event.wait(0.4):
+                    return False
+                conn.sendall(code + b"-still working\r\n")
+            if what is None:
+                return False
         if isinstance(what, str):
             what = what.encode()
         conn.sendall(what if what.endswith(b"\n") else what + b"\r\n")
@@ -436,6 +452,110 @@ class RemoteTest(unittest.TestCase):
         self.assertTrue(p.sessions[0]["cmds"][1].endswith(
             " BODY=8BITMIME"))
 
+    # SMTPUTF8 (RFC 6531)
+    UTF8_EXT = ["PIPELINING", "8BITMIME", "SMTPUTF8", "SIZE 10000000"]
+
+    def test_smtputf8_offered_local_part(self):
+        p = self.peer(ehlo_ext=self.UTF8_EXT)
+        msg = b"Subject: x\n\nK\xc3\xa4se\n"
+        rr, mr, _ = self.remote(["j\u00f6rg@example.test"],
+                                sender="s\u00e9nder@b\u00fccher.test",
+                                message=msg)
+        self.assertEqual((rr, mr[0]), ([("r", "")], "K"), mr)
+        cmds = [c.encode("latin-1") for c in p.sessions[0]["cmds"]]
+        want = ("MAIL FROM:<s\u00e9nder@b\u00fccher.test> SIZE=%d"
+                " BODY=8BITMIME SMTPUTF8" % (len(msg) + msg.count(b"\n")))
+        self.assertEqual(cmds[1], want.encode())
+        self.assertEqual(cmds[2], "RCPT TO:<j\u00f6rg@example.test>".encode())
+
+    def test_smtputf8_7bit_body_has_no_body_param(self):
+        p = self.peer(ehlo_ext=["SMTPUTF8"])
+        _, mr, _ = self.remote(["j\u00f6rg@example.test"])
+        self.assertEqual(mr[0], "K", mr)
+        self.assertEqual(p.sessions[0]["cmds"][1],
+                         "MAIL FROM:<a@example.test> SMTPUTF8")
+
+    def test_smtputf8_not_offered_local_part_fails_permanently(self):
+        p = self.peer()
+        rr, mr, _ = self.remote(["j\u00f6rg@example.test", "b@example.test"])
+        self.assertEqual(rr[0][0], "h")
+        self.assertIn("does not support SMTPUTF8, which the recipient"
+                      " address needs. (#5.6.7)", rr[0][1])
+        self.assertEqual((rr[1], mr[0]), (("r", ""), "K"))
+        cmds = p.sessions[0]["cmds"]
+        self.assertEqual([c for c in cmds if c.startswith("RCPT")],
+                         ["RCPT TO:<b@example.test>"])
+        self.assertNotIn("SMTPUTF8", cmds[1])
+        # the only recipient: nothing is sent, the message fails
+        p.sessions.clear()
+        rr, mr, _ = self.remote(["j\u00f6rg@example.test"])
+        self.assertEqual((rr[0][0], mr[0]), ("h", "D"), mr)
+        self.assertFalse(any(c.startswith(("MAIL", "RCPT")) for c in
+                             p.sessions[0]["cmds"]))
+
+    def test_smtputf8_not_offered_sender_fails_permanently(self):
+        p = self.peer()
+        rr, mr, _ = self.remote(sender="j\u00f6rg@example.test")
+        self.assertEqual((rr, mr[0]), ([], "D"), mr)
+        self.assertIn("does not support SMTPUTF8, which the sender address"
+                      " needs. (#5.6.7)", mr[1])
+        self.assertFalse(any(c.startswith("MAIL") for c in
+                             p.sessions[0]["cmds"]))
+
+    def test_smtputf8_domain_only_goes_as_a_labels(self):
+        p = self.peer()
+        rr, mr, _ = self.remote(["x@b\u00fccher.test"],
+                                sender="a@b\u00fccher.test",
+                                host="b\u00fccher.test")
+        self.assertEqual((rr, mr[0]), ([("r", "")], "K"), mr)
+        cmds = p.sessions[0]["cmds"]
+        self.assertEqual(cmds[1], "MAIL FROM:<a@xn--bcher-kva.test>"
+                         " SIZE=%d" % (len(MSG) + MSG.count(b"\n")))
+        self.assertEqual(cmds[2], "RCPT TO:<x@xn--bcher-kva.test>")
+        # with SMTPUTF8 offered the addresses go as queued
+        q = self.peer(ehlo_ext=self.UTF8_EXT)
+        _, mr, _ = self.remote(["x@b\u00fccher.test"],
+                               host="b\u00fccher.test")
+        self.assertEqual(mr[0], "K")
+        self.assertEqual(q.sessions[0]["cmds"][2].encode("latin-1"),
+                         "RCPT TO:<x@b\u00fccher.test>".encode())
+        self.assertTrue(q.sessions[0]["cmds"][1].endswith(" SMTPUTF8"))
+
+    def test_smtputf8_header_used_when_offered_else_sent_as_is(self):
+        msg = "Subject: caf\u00e9\n\nbody\n".encode()
+        p = self.peer(ehlo_ext=self.UTF8_EXT)
+        _, mr, _ = self.remote(message=msg)
+        self.assertEqual(mr[0], "K")
+        self.assertTrue(p.sessions[0]["cmds"][1].endswith(
+            " BODY=8BITMIME SMTPUTF8"))
+        # not offered: sent as qmail always sent 8-bit headers
+        q = self.peer()
+        _, mr, _ = self.remote(message=msg)
+        self.assertEqual(mr[0], "K")
+        self.assertTrue(q.sessions[0]["cmds"][1].endswith(
+            " BODY=8BITMIME"))
+        self.assertEqual(q.sessions[0]["data"], msg.replace(b"\n",
+                                                            b"\r\n"))
+        # Latin-1 in the header is not UTF-8: no SMTPUTF8 even if offered
+        r = self.peer(ehlo_ext=self.UTF8_EXT)
+        _, mr, _ = self.remote(message=b"Subject: caf\xe9\n\nx\n")
+        self.assertEqual(mr[0], "K")
+        self.assertNotIn("SMTPUTF8", r.sessions[0]["cmds"][1])
+
+    def test_non_utf8_addresses_refused(self):
+        p = self.peer(ehlo_ext=self.UTF8_EXT)
+        rr, mr, _ = self.remote([b"j\xf6rg@example.test".decode(
+            "utf-8", "surrogateescape"), "b@example.test"])
+        self.assertEqual(rr[0], ("h", "Recipient address has non-ASCII"
+                                 " bytes that are not UTF-8. (#5.1.3)\n"))
+        self.assertEqual((rr[1], mr[0]), (("r", ""), "K"))
+        self.assertEqual(len([c for c in p.sessions[0]["cmds"]
+                              if c.startswith("RCPT")]), 1)
+        rr, mr, _ = self.remote(sender=b"j\xf6rg@example.test".decode(
+            "utf-8", "surrogateescape"))
+        self.assertEqual(mr[0], "D")
+        self.assertIn("not UTF-8. (#5.1.7)", mr[1])
+
     def test_size_limit_fails_early_permanently(self):
         p = self.peer(ehlo_ext=["SIZE 20"])
         rr, mr, _ = self.remote()
@@ -551,6 +671,37 @@ class RemoteTest(unittest.TestCase):
         self.assertEqual(mr[0], "Z")
         self.assertIn("connection died", mr[1])
         self.assertNotIn("duplicate", mr[1])
+
+    def test_trickling_peer_hits_session_limit(self):
+        """Each reply line comes well inside timeoutremote, but the
+        session as a whole has a limit: 3 x 1 s + 1 s (the message's KB)
+        + 1 s (one recipient) = 5 s."""
+        self.inst.write_control("timeoutremote", "1\n")
+        self.peer(greeting="trickle")
+        t = time.time()
+        rr, mr, _ = self.remote()
+        self.assertLess(time.time() - t, 9)
+        self.assertGreater(time.time() - t, 4.5)
+        self.assertEqual((rr, mr[0]), ([], "Z"), mr)
+        self.assertIn("but the session took longer than its limit of 5"
+                      " seconds. (#4.4.2)", mr[1])
+        # after the message: the peer may have it
+        self.peer(final="trickle")
+        rr, mr, _ = self.remote()
+        self.assertEqual((rr, mr[0]), ([("r", "")], "Z"), mr)
+        self.assertIn("limit of 5 seconds. Possible duplicate! (#4.4.2)",
+                      mr[1])
+
+    def test_session_limit_grows_with_message_size(self):
+        """An 8 KB message adds 7 s (3 + 7 + 1 + 1 = 12 s): a greeting
+        trickled over 6 s is within the limit and the message goes."""
+        self.inst.write_control("timeoutremote", "1\n")
+        p = self.peer(greeting=("trickle", 15, "220 at last"))
+        t = time.time()
+        rr, mr, _ = self.remote(message=MSG + b"x" * 8000 + b"\n")
+        self.assertGreater(time.time() - t, 5.5)
+        self.assertEqual((rr, mr[0]), ([("r", "")], "K"), mr)
+        self.assertIsNotNone(p.sessions[0]["data"])
 
     def test_malformed_replies_are_z_and_sanitized(self):
         for bad in ("hello there", "250", "2x0 ok", "250-a\r\n251 b",
@@ -868,6 +1019,86 @@ class SmtpSinkTest(unittest.TestCase):
         rate = n / (time.time() - t)
         print("\n  qmail-remote -> smtp-sink: %.0f messages/s "
               "(sequential, 4 KB)" % rate)
+
+
+class AiosmtpdPeer:
+    """aiosmtpd (Debian python3-aiosmtpd) in a thread of this process,
+    with or without SMTPUTF8; records each transaction's envelope as
+    (mail_from, mail_options, rcpt_tos, content)."""
+
+    def __init__(self, smtputf8):
+        from aiosmtpd.controller import Controller
+        self.got = []
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.controller = Controller(self, hostname="127.0.0.1",
+                                     port=self.port,
+                                     enable_SMTPUTF8=smtputf8)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.got.append((envelope.mail_from, list(envelope.mail_options),
+                         list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 queued"
+
+    def close(self):
+        self.controller.stop()
+
+
+@needs_root
+class AiosmtpdTest(unittest.TestCase):
+    """SMTPUTF8 against a real third-party SMTP server."""
+    @classmethod
+    def setUpClass(cls):
+        try:
+            import aiosmtpd.controller  # noqa: F401
+        except ImportError:
+            raise unittest.SkipTest("python3-aiosmtpd not installed")
+        cls.inst = harness.Instance.shared()
+
+    def setUp(self):
+        self.inst.reset()
+        self.peers = []
+
+    def tearDown(self):
+        for p in self.peers:
+            p.close()
+
+    def peer(self, smtputf8):
+        p = AiosmtpdPeer(smtputf8)
+        self.peers.append(p)
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % p.port)
+        return p
+
+    def test_aiosmtpd_smtputf8(self):
+        p = self.peer(True)
+        msg = "From: j\u00f6rg@example.test\nSubject: caf\u00e9\n\nK\u00e4se\n"
+        rr, mr, _ = run_remote(self.inst, "example.test",
+                               "j\u00f6rg@example.test",
+                               ["z\u00fcrich@example.test",
+                                "b@b\u00fccher.test"], msg.encode())
+        self.assertEqual((rr, mr[0]), ([("r", ""), ("r", "")], "K"), mr)
+        frm, opts, rcpts, content = p.got[0]
+        self.assertEqual(frm, "j\u00f6rg@example.test")
+        self.assertIn("SMTPUTF8", opts)
+        self.assertIn("BODY=8BITMIME", opts)
+        self.assertEqual(rcpts, ["z\u00fcrich@example.test",
+                                 "b@b\u00fccher.test"])
+        self.assertEqual(content, msg.replace("\n", "\r\n").encode())
+
+    def test_aiosmtpd_without_smtputf8(self):
+        p = self.peer(False)
+        rr, mr, _ = run_remote(self.inst, "example.test", "a@example.test",
+                               ["z\u00fcrich@example.test",
+                                "b@b\u00fccher.test"])
+        self.assertEqual(rr[0][0], "h")
+        self.assertIn("(#5.6.7)", rr[0][1])
+        self.assertEqual((rr[1], mr[0]), (("r", ""), "K"), mr)
+        frm, opts, rcpts, _ = p.got[0]
+        self.assertNotIn("SMTPUTF8", opts)
+        self.assertEqual(rcpts, ["b@xn--bcher-kva.test"])
 
 
 DNSMASQ_CONF = """no-resolv
