@@ -96,6 +96,71 @@ $(BUILD)/libauto.a: $(AUTO_OBJ)
 
 LINKLIBS := $(SANOBJ) $(BUILD)/libqmail.a $(BUILD)/libauto.a
 
+# Static musl builds of the programs exec'd for every message
+# (doc/PERFORMANCE.md): glibc's start-up costs ~1 ms of CPU per exec on a
+# VM that traps CPUID, a static musl binary ~0.2 ms. They link only
+# libqmail code that needs no OpenSSL, libidn2, tinycdb or libresolv.
+# Used when musl-gcc (Debian musl-tools) is found, never with SAN=1 (the
+# sanitizers need glibc); MUSL=0 turns it off; without musl-gcc these
+# programs are built with $(CC) like the others. qmail-getpw stays on
+# glibc: it must see every user NSS knows (musl reads only /etc/passwd).
+# qmail-smtpd's musl build is its plain build (SMTPD_PLAIN, no OpenSSL or
+# libidn2): it hands TLS sessions to bin/qmail-smtpd-tls, the full build
+# (src/qmail-smtpd/handoff.c); without musl both are the full build.
+MUSL_PROGS := qmail-queue qmail-local qmail-clean qmail-inject sendmail \
+	      qmail-smtpd
+MUSL       ?= 1
+MUSLGCC    := $(if $(filter 1,$(MUSL)),$(if $(filter 1,$(SAN)),,$(shell command -v musl-gcc 2>/dev/null)))
+# musl-gcc's specs cannot link a static PIE; the compiler driver can,
+# given musl's start files and libc.a (-nostdlib): ASLR for the image of
+# the setuid qmail-queue as for every other program. A musl-gcc whose
+# files are not where its wrapper says is not used.
+ifneq ($(MUSLGCC),)
+MUSL_LIBDIR := $(shell sed -n 's/.*-specs "\(.*\)\/musl-gcc.specs".*/\1/p' $(MUSLGCC))
+MUSL_LD     ?= $(or $(shell sed -n 's/.*REALGCC:-\([^}]*\)}.*/\1/p' $(MUSLGCC)),cc)
+ifeq ($(wildcard $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/libc.a),)
+MUSLGCC :=
+endif
+endif
+ifneq ($(MUSLGCC),)
+MUSL_CFLAGS := $(CFLAGS) $(WARN) -fstack-protector-strong -fPIE
+MUSL_START  := $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+	       $(shell $(MUSL_LD) -print-file-name=crtbeginS.o)
+MUSL_END    := $(MUSL_LIBDIR)/libc.a $(shell $(MUSL_LD) -print-libgcc-file-name) \
+	       $(MUSL_LIBDIR)/libc.a $(shell $(MUSL_LD) -print-file-name=crtendS.o) \
+	       $(MUSL_LIBDIR)/crtn.o
+# library modules that wrap a glibc-only library stay out of the musl archive
+MUSL_LIB_SRC := $(filter-out $(shell grep -lE '^\#include <(openssl|idn2|cdb|resolv|arpa/nameser)' $(LIB_SRC)),$(LIB_SRC))
+MUSL_LIBS := $(BUILD)/musl/libqmail.a $(BUILD)/musl/libauto.a
+
+$(BUILD)/musl/obj/auto/%.o: $(BUILD)/auto/%.c
+	@mkdir -p $(dir $@)
+	$(MUSLGCC) $(ALL_CPPFLAGS) $(MUSL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/musl/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(MUSLGCC) $(ALL_CPPFLAGS) $(MUSL_DEFS) $(MUSL_CFLAGS) -MMD -MP -c -o $@ $<
+$(BUILD)/musl/obj/qmail-smtpd/%.o: MUSL_DEFS := -DSMTPD_PLAIN
+
+$(BUILD)/musl/libqmail.a: $(MUSL_LIB_SRC:src/%.c=$(BUILD)/musl/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/musl/libauto.a: $(AUTO_NAMES:%=$(BUILD)/musl/obj/auto/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+define muslprog
+$(BUILD)/bin/$(1): $(patsubst src/%.c,$(BUILD)/musl/obj/%.o,$(wildcard src/$(1).c src/$(1)/*.c)) $(MUSL_LIBS)
+	@mkdir -p $$(dir $$@)
+	$$(MUSL_LD) -nostdlib -static-pie -Wl,-z,relro,-z,now $$(LDFLAGS) -o $$@ \
+	    $$(MUSL_START) $$(filter %.o,$$^) $$(MUSL_LIBS) $$(MUSL_END)
+endef
+$(foreach p,$(MUSL_PROGS),$(eval $(call muslprog,$(p))))
+else
+MUSL_PROGS :=
+endif
+
 $(BUILD)/bin/%: $(BUILD)/obj/%.o $(LINKLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LINKLIBS) $(LIBS)
@@ -105,7 +170,14 @@ $(BUILD)/bin/$(1): $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/$(1)/*.c))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) -o $$@ $$(filter-out $$(SANOBJ),$$(filter %.o,$$^)) $$(LINKLIBS) $$(LIBS)
 endef
-$(foreach d,$(PROGDIRS),$(eval $(call progdir,$(d))))
+$(foreach d,$(filter-out $(MUSL_PROGS),$(PROGDIRS)),$(eval $(call progdir,$(d))))
+
+# the full qmail-smtpd (OpenSSL, libidn2): SMTPS, and STARTTLS sessions
+# that the plain build hands over
+all it: $(BUILD)/bin/qmail-smtpd-tls
+$(BUILD)/bin/qmail-smtpd-tls: $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/qmail-smtpd/*.c)) $(LINKLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out $(SANOBJ),$(filter %.o,$^)) $(LINKLIBS) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LINKLIBS)
 	@mkdir -p $(dir $@)
@@ -150,4 +222,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/musl/obj -name '*.d' 2>/dev/null)

@@ -5,8 +5,10 @@
  *
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
  * spawn.h). For each recipient local@domain it finds the controlling user
- * in users/cdb (qmail-users(5)) or, failing that, with qmail-getpw run as
- * qmailp, then runs qmail-local as that user, never as root. When the
+ * in users/cdb (qmail-users(5)) or, failing that, with qmail-getpw's code
+ * run as qmailp in a child of its own, then runs qmail-local's delivery
+ * code as that user, never as root, in the forked delivery child: no exec
+ * on the way (doc/INTERNALS.md, "Spawner to delivery program"). When the
  * user's home has no .qmail file for an extension address, the delivery is
  * retried as the alias user with the whole local part as extension (seed
  * 002; qmail-local -a exits QLX_NOMAILBOX for that). Runs as root.
@@ -14,15 +16,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "auto.h"
 #include "cdbx.h"
 #include "die.h"
+#include "getpw.h"
+#include "iobuf.h"
+#include "local.h"
 #include "prot.h"
 #include "qlx.h"
 #include "spawn.h"
@@ -81,32 +89,61 @@ lookup_cdb(const char *local, struct users_entry *e)
 	return st == USERS_FOUND;
 }
 
-/* lookup_getpw: runs qmail-getpw as qmailp; exits on failure */
+/* close_others: closes every descriptor above 2. The delivery runs in a
+ * fork of the spawner, so it would otherwise hold the spawner's pipes
+ * and the other deliveries' messages and output pipes while it runs as
+ * the user (an exec used to close them: they are close-on-exec). */
+static void
+close_others(void)
+{
+	long max;
+	int fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1L << 20)
+		max = 1L << 20;
+	for (fd = 3; fd < max; fd++)
+		close(fd);
+}
+
+/* lookup_getpw: the passwd lookup of qmail-getpw(8), in a forked child
+ * that runs as qmailp:nofiles as qmail-getpw did, minus its exec; exits
+ * on failure. The child sends the six fields over a pipe, and the root
+ * side parses them strictly, as it parsed qmail-getpw's output. */
 static void
 lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 {
-	struct strbuf out = STRBUF_INIT;
-	char buf[512], *args[3];
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	char buf[512];
 	int pi[2], wstat, code;
 	ssize_t r;
 	pid_t pid;
 
 	if (pipe(pi) == -1)
 		_exit(QLX_SYS);
-	args[0] = qmail_path("bin/qmail-getpw");
-	args[1] = (char *)local;
-	args[2] = NULL;
 	pid = fork();
 	if (pid == -1)
 		_exit(QLX_SYS);
 	if (pid == 0) {
-		if (!prot_drop(ls->qmailp_uid, ls->nofiles_gid))
-			_exit(QLX_USAGE);
+		/* as qmail-getpw had it: the pipe on fd 1, errors on fd 2 */
 		close(pi[0]);
 		if (dup2(pi[1], 1) == -1)
 			_exit(QLX_SYS);
-		execv(args[0], args);
-		_exit(QLX_EXECPW);
+		close(pi[1]);
+		if (!prot_drop(ls->qmailp_uid, ls->nofiles_gid))
+			_exit(QLX_USAGE);
+		code = getpw_lookup(local, &out, &why);
+		if (code != 0) {
+			/* the text ends up in the delivery's report */
+			if (why.len > 0)
+				dprintf(2, "qmail-getpw: %s\n", why.data);
+			_exit(code);
+		}
+		_exit(fd_write_all(1, out.data, out.len) ? 0 : QLX_SYS);
 	}
 	close(pi[1]);
 	for (;;) {
@@ -133,7 +170,6 @@ lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 	case QLX_NFS:
 	case QLX_NOALIAS:
 	case QLX_NOMEM:
-	case QLX_EXECPW:
 	case QLX_USAGE:
 		_exit(code);
 	default:
@@ -144,39 +180,47 @@ lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 	strbuf_free(&out);
 }
 
-/* run_local: becomes UID:GID and runs qmail-local; never returns */
+/* run_local: becomes UID:GID and runs qmail-local's delivery code in this
+ * process; never returns. The privilege boundary is the same as when
+ * qmail-lspawn exec'd qmail-local: prot_drop first, then the checks that
+ * no root identity is left, and only then the user's files are read. */
 static _Noreturn void
 run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	  const char *home, const char *local, const char *dash,
 	  const char *ext, const char *domain, const char *sender,
 	  bool fallback)
 {
-	char *args[13];
-	int n = 0;
+	struct strbuf out = STRBUF_INIT;
+	struct local_args a;
+	int code;
 
 	if (uid == 0)
 		_exit(QLX_ROOT);
 	if (*home != '/')
 		_exit(QLX_USAGE);
-	args[n++] = qmail_path("bin/qmail-local");
-	if (fallback)
-		args[n++] = "-a";
-	args[n++] = "--";
-	args[n++] = (char *)user;
-	args[n++] = (char *)home;
-	args[n++] = (char *)local;
-	args[n++] = (char *)dash;
-	args[n++] = (char *)ext;
-	args[n++] = (char *)domain;
-	args[n++] = (char *)sender;
-	args[n++] = (char *)ls->defaultdelivery;
-	args[n] = NULL;
+	close_others();
 	if (!prot_drop(uid, gid))
 		_exit(QLX_USAGE);
 	if (getuid() == 0 || geteuid() == 0)
 		_exit(QLX_ROOT);
-	execv(args[0], args);
-	_exit(errno_is_temp(errno) ? QLX_EXECSOFT : QLX_EXECHARD);
+	/* what bin/qmail-local's main does before local_deliver */
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	a.doit = true;
+	a.alias_fallback = fallback;
+	a.user = user;
+	a.home = home;
+	a.local = local;
+	a.dash = dash;
+	a.ext = ext;
+	a.host = domain;
+	a.sender = sender;
+	a.defaultdelivery = ls->defaultdelivery;
+	a.msgfd = 0;
+	code = local_deliver(&a, &out);
+	if (out.len > 0 && !fd_write_all(1, out.data, out.len) && code == 0)
+		code = 111;
+	_exit(code);
 }
 
 /* deliver: the delivery child, still root; returns its exit code */
@@ -240,6 +284,7 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
 		return pid;
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(QLX_SYS);
+	close_others();
 	_exit(deliver(ctx, req));
 }
 

@@ -1,11 +1,13 @@
 /*
- * cdbx.h - the one wrapper around tinycdb (libcdb).
+ * cdbx.h - cdb files: the one wrapper around tinycdb (libcdb).
  *
- * Reading: cdbx_open maps a cdb file; cdbx_find looks a key up and copies
+ * Reading (cdbx.c, our own small reader of the public format, so that
+ * static musl builds need no libcdb): cdbx_open opens a cdb file;
+ * cdbx_find looks a key up and copies
  * the first value into OUT (bounded by CDBX_MAX_VALUE); cdbx_close unmaps.
  * A corrupt file shows as CDBX_ERROR, which callers treat as temporary.
  *
- * Writing: cdbx_make_start creates PATH.tmp, cdbx_make_add adds records,
+ * Writing (cdbxmake.c, tinycdb): cdbx_make_start creates PATH.tmp, cdbx_make_add adds records,
  * cdbx_make_finish fsyncs and renames it over PATH atomically (readers see
  * the old or the new file, never half of one); cdbx_make_abort removes the
  * temporary file. All functions return false/CDBX_ERROR with errno set and

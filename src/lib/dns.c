@@ -343,3 +343,188 @@ dns_mx_addrs(const char *domain, struct dns_peers *out)
 		return DNS_OK;
 	return soft ? DNS_SOFT : DNS_HARD;
 }
+
+/* The lookups SPF needs (lib/spf.c): TXT, plain address lists, MX names
+ * and PTR names. Each returns DNS_OK with at least one record, DNS_HARD
+ * for NXDOMAIN or no records, DNS_SOFT for a failure. */
+
+struct txt_arg {
+	struct strlist *out;
+	bool bad;
+};
+
+static bool
+take_txt(const ns_msg *msg, const ns_rr *rr, void *arg)
+{
+	struct txt_arg *a = arg;
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t len = ns_rr_rdlen(*rr), i = 0;
+	struct strbuf s = STRBUF_INIT;
+
+	(void)msg;
+	/* one or more <length><bytes> strings, concatenated (RFC 7208
+	 * 3.3); a NUL would cut the text short: refuse it */
+	while (i < len) {
+		size_t n = rd[i++];
+
+		if (n > len - i || memchr(rd + i, '\0', n) != NULL ||
+		    !strbuf_append(&s, rd + i, n)) {
+			strbuf_free(&s);
+			a->bad = true;
+			return false;
+		}
+		i += n;
+	}
+	if (!strbuf_terminate(&s) || !strlist_push(a->out, s.data, s.len)) {
+		strbuf_free(&s);
+		a->bad = true;
+		return false;
+	}
+	strbuf_free(&s);
+	return a->out->len < DNS_MAX_TXT;
+}
+
+int
+dns_parse_txt(const unsigned char *answer, size_t len, const char *qname,
+    struct strlist *out)
+{
+	struct txt_arg a = { out, false };
+
+	if (walk_answer(answer, len, qname, ns_t_txt, take_txt, &a) == -1 ||
+	    a.bad)
+		return -1;
+	return (int)out->len;
+}
+
+enum dns_status
+dns_txt(const char *name, struct strlist *out)
+{
+	unsigned char *answer;
+	enum dns_status st;
+	size_t len;
+	bool nx;
+	int n = 0;
+
+	if (strlen(name) >= DNS_NAME_MAX || *name == '\0')
+		return DNS_HARD;
+	if ((answer = malloc(ANSWER_MAX)) == NULL)
+		return DNS_SOFT;
+	st = query(name, ns_t_txt, answer, &len, &nx);
+	if (st == DNS_OK && (n = dns_parse_txt(answer, len, name, out)) < 0)
+		st = DNS_SOFT;
+	free(answer);
+	return st == DNS_OK && n == 0 ? DNS_HARD : st;
+}
+
+enum dns_status
+dns_addrs(const char *name, int family, struct ipaddr *out, size_t max,
+    size_t *n)
+{
+	int type = family == AF_INET ? ns_t_a : ns_t_aaaa;
+	unsigned char *answer;
+	enum dns_status st;
+	size_t len;
+	bool nx;
+	int r = 0;
+
+	*n = 0;
+	if (strlen(name) >= DNS_NAME_MAX || *name == '\0')
+		return DNS_HARD;
+	if ((answer = malloc(ANSWER_MAX)) == NULL)
+		return DNS_SOFT;
+	st = query(name, type, answer, &len, &nx);
+	if (st == DNS_OK &&
+	    (r = dns_parse_addrs(answer, len, name, type, out, max)) < 0)
+		st = DNS_SOFT;
+	free(answer);
+	if (st != DNS_OK)
+		return st;
+	*n = (size_t)r;
+	return r > 0 ? DNS_OK : DNS_HARD;
+}
+
+enum dns_status
+dns_mx_names(const char *domain, struct strlist *out)
+{
+	struct dns_mx *mx;
+	unsigned char *answer;
+	enum dns_status st;
+	size_t len;
+	bool nx;
+	int n = 0, i;
+
+	if (strlen(domain) >= DNS_NAME_MAX || *domain == '\0')
+		return DNS_HARD;
+	answer = malloc(ANSWER_MAX);
+	mx = calloc(DNS_MAX_MX, sizeof *mx);
+	if (answer == NULL || mx == NULL) {
+		free(answer);
+		free(mx);
+		return DNS_SOFT;
+	}
+	st = query(domain, ns_t_mx, answer, &len, &nx);
+	if (st == DNS_OK &&
+	    (n = dns_parse_mx(answer, len, domain, mx, DNS_MAX_MX)) < 0)
+		st = DNS_SOFT;
+	for (i = 0; st == DNS_OK && i < n; i++)
+		if (!strlist_pushs(out, mx[i].name))
+			st = DNS_SOFT;
+	free(answer);
+	free(mx);
+	return st == DNS_OK && n == 0 ? DNS_HARD : st;
+}
+
+struct ptr_arg {
+	struct strlist *out;
+	bool bad;
+};
+
+static bool
+take_ptr(const ns_msg *msg, const ns_rr *rr, void *arg)
+{
+	struct ptr_arg *a = arg;
+	char name[DNS_NAME_MAX];
+
+	if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), ns_rr_rdata(*rr),
+		name, sizeof name) < 0 ||
+	    !strlist_pushs(a->out, name)) {
+		a->bad = true;
+		return false;
+	}
+	return a->out->len < DNS_MAX_MX;
+}
+
+enum dns_status
+dns_ptr(const struct ipaddr *ip, struct strlist *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char q[DNS_NAME_MAX];
+	unsigned char *answer;
+	struct ptr_arg a = { out, false };
+	enum dns_status st;
+	size_t len, n = 0;
+	bool nx;
+	int i;
+
+	if (ip->family == AF_INET)
+		n = (size_t)snprintf(q, sizeof q, "%u.%u.%u.%u.in-addr.arpa",
+		    ip->bytes[3], ip->bytes[2], ip->bytes[1], ip->bytes[0]);
+	else {
+		for (i = 15; i >= 0; i--) {
+			q[n++] = hex[ip->bytes[i] & 15];
+			q[n++] = '.';
+			q[n++] = hex[ip->bytes[i] >> 4];
+			q[n++] = '.';
+		}
+		memcpy(q + n, "ip6.arpa", sizeof "ip6.arpa");
+	}
+	if ((answer = malloc(ANSWER_MAX)) == NULL)
+		return DNS_SOFT;
+	st = query(q, ns_t_ptr, answer, &len, &nx);
+	if (st == DNS_OK &&
+	    (walk_answer(answer, len, q, ns_t_ptr, take_ptr, &a) == -1 ||
+		a.bad))
+		st = DNS_SOFT;
+	free(answer);
+	return st == DNS_OK && out->len == 0 ? DNS_HARD : st;
+}

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "ipaddr.h"
+#include "strbuf.h"
 
 #define DNS_MAX_ADDRS 64
 #define DNS_MAX_MX    32
@@ -65,5 +66,21 @@ int dns_parse_mx(const unsigned char *answer, size_t len, const char *qname,
 /* dns_parse_addrs: TYPE is ns_t_a or ns_t_aaaa */
 int dns_parse_addrs(const unsigned char *answer, size_t len,
     const char *qname, int type, struct ipaddr *out, size_t max);
+
+/* For SPF (lib/spf.c): DNS_OK with at least one record, DNS_HARD for
+ * NXDOMAIN or none of the type, DNS_SOFT for a failure. */
+#define DNS_MAX_TXT 32
+/* dns_txt: appends each TXT record (its strings joined) to OUT */
+enum dns_status dns_txt(const char *name, struct strlist *out);
+/* dns_addrs: the A (FAMILY AF_INET) or AAAA (AF_INET6) records of NAME */
+enum dns_status dns_addrs(const char *name, int family, struct ipaddr *out,
+    size_t max, size_t *n);
+/* dns_mx_names: appends the MX exchange names of DOMAIN to OUT */
+enum dns_status dns_mx_names(const char *domain, struct strlist *out);
+/* dns_ptr: appends the PTR names of IP to OUT */
+enum dns_status dns_ptr(const struct ipaddr *ip, struct strlist *out);
+/* dns_parse_txt: the TXT records of ANSWER into OUT (-1: malformed) */
+int dns_parse_txt(const unsigned char *answer, size_t len,
+    const char *qname, struct strlist *out);
 
 #endif

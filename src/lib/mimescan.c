@@ -76,6 +76,7 @@ end_of_line(struct mimescan *m)
 		m->b64 = m->base = 0;
 	if (m->base == 0)
 		return;
+	m->base64 = true;
 	if ((m->flags & MIMESCAN_TYPE) && m->base == m->lineno) {
 		if (ask(m, MIMESCAN_KIND_TYPE, l, MIMESCAN_TYPE_LEN)) {
 			bad(m, MIMESCAN_BADTYPE, l, MIMESCAN_TYPE_LEN);

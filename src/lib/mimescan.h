@@ -28,7 +28,13 @@
 #define MIMESCAN_TYPE_LEN   9
 #define MIMESCAN_LOADER_LEN 5
 
-enum { MIMESCAN_TYPE = 1, MIMESCAN_SPACE = 2, MIMESCAN_LOADER = 4 };
+/* MIMESCAN_BASE64 only notes whether a base64 block was seen (BASE64) */
+enum {
+	MIMESCAN_TYPE = 1,
+	MIMESCAN_SPACE = 2,
+	MIMESCAN_LOADER = 4,
+	MIMESCAN_BASE64 = 8
+};
 
 enum mimescan_verdict {
 	MIMESCAN_OK,
@@ -49,6 +55,7 @@ struct mimescan {
 	void *ctx;
 	enum mimescan_verdict verdict;
 	char found[MIMESCAN_TYPE_LEN + 1]; /* the offending text, for logs */
+	bool base64; /* a base64 block was seen */
 	unsigned long lineno, b64, blank, base;
 	size_t len;
 	char line[MIMESCAN_LINE_MAX];

@@ -17,6 +17,10 @@ static const struct qq_code qq_codes[] = {
 	{ 0, QQ_OK, "2.0.0", "ok" },
 	{ 11, QQ_PERM, "5.1.3", "envelope address too long for qq" },
 	{ 31, QQ_PERM, "5.3.0", "mail server permanently rejected message" },
+	/* s/qmail's content refusals (QHPSI and friends) */
+	{ 32, QQ_PERM, "5.7.1", "virus or banned content found" },
+	{ 33, QQ_PERM, "5.7.1", "message considered as spam" },
+	{ 34, QQ_PERM, "5.3.4", "message contains a bad MIME attachment" },
 	{ 51, QQ_TEMP, "4.3.0", "qq out of memory" },
 	{ 52, QQ_TEMP, "4.3.0", "qq timeout" },
 	{ 53, QQ_TEMP, "4.3.0", "qq write error or disk full" },

@@ -36,6 +36,7 @@ enum {
 	QQ_EXIT_OK = 0,
 	QQ_EXIT_TOOLONG = 11,
 	QQ_EXIT_REFUSED = 31,
+	QQ_EXIT_VIRUS = 32, /* s/qmail: QHPSI found a virus */
 	QQ_EXIT_NOMEM = 51,
 	QQ_EXIT_TIMEOUT = 52,
 	QQ_EXIT_WRITE = 53,

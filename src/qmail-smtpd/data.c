@@ -23,6 +23,7 @@
 struct sink {
 	struct qq *qq;
 	struct mimescan *scan; /* NULL: no content checks */
+	struct smtpd_spool *spool; /* the copy for QHPSI */
 };
 
 static void
@@ -31,6 +32,7 @@ to_qq(void *ctx, const char *p, size_t n)
 	struct sink *k = ctx;
 
 	qq_put(k->qq, p, n);
+	smtpd_spool_put(k->spool, p, n);
 	if (k->scan != NULL)
 		mimescan_feed(k->scan, p, n);
 }
@@ -59,6 +61,8 @@ content_flags(const struct smtpd *s)
 		f |= s->mimeflags;
 	if (s->relayclient == NULL || !s->loader_relay_off)
 		f |= s->loaderflags;
+	if (s->qhpsi.argv != NULL && s->qhpsi_base64)
+		f |= MIMESCAN_BASE64; /* BASE64: is there an attachment? */
 	return f;
 }
 
@@ -123,11 +127,30 @@ export_env(struct smtpd *s)
 	strbuf_free(&rc);
 }
 
+/* add_deliverto: DELIVERTO is one more envelope recipient of every
+ * message (the seed's "additional address to fork the message to") */
+static void
+add_deliverto(struct smtpd *s)
+{
+	size_t i;
+
+	if (s->deliverto == NULL)
+		return;
+	for (i = 0; i < s->rcpts.len; i++)
+		if (strcasecmp(s->rcpts.items[i], s->deliverto) == 0)
+			return;
+	if (!strlist_pushs(&s->rcpts, s->deliverto))
+		die_nomem();
+	smtpd_log(s, "Accept", "RCPT", "Deliverto", s->deliverto);
+}
+
 void
 smtpd_data(struct smtpd *s)
 {
 	const struct qq_code *code;
 	static struct mimescan scan;
+	struct smtpd_spool spool;
+	enum qhpsi_verdict qv = QHPSI_SKIPPED;
 	struct smtpdata d;
 	struct sink sink;
 	struct qq qq;
@@ -143,8 +166,16 @@ smtpd_data(struct smtpd *s)
 		smtpd_reply(s, "554 no valid recipients (#5.5.1)");
 		return;
 	}
+	add_deliverto(s);
 	export_env(s);
+	if (!smtpd_spool_open(s, &spool)) {
+		smtpd_log(s, "Reject", "DATA", "Qhpsi_Spool", NULL);
+		warn_sys("unable to create a spool file for QHPSI");
+		smtpd_reply(s, "451 temporary problem (#4.3.0)");
+		return;
+	}
 	if (!qq_start(&qq)) {
+		smtpd_spool_close(&spool);
 		smtpd_log(s, "Reject", "DATA", "Qq_Start", NULL);
 		smtpd_reply(s, "451 qq temporary problem (#4.3.0)");
 		return;
@@ -152,10 +183,14 @@ smtpd_data(struct smtpd *s)
 	smtpd_reply(s, "354 go ahead");
 	if (!smtpd_flush(s)) {
 		(void)qq_abort(&qq);
+		smtpd_spool_close(&spool);
 		smtpd_quit(s, 0);
 	}
+	smtpd_spf_header(s, &qq);
 	received(s, &qq);
+	smtpd_headers(s, &qq);
 	sink.qq = &qq;
+	sink.spool = &spool;
 	sink.scan = NULL;
 	if (content_flags(s) != 0) {
 		mimescan_init(
@@ -168,6 +203,7 @@ smtpd_data(struct smtpd *s)
 			r = iobuf_fill(&s->in);
 			if (r <= 0) {
 				(void)qq_abort(&qq);
+				smtpd_spool_close(&spool);
 				smtpd_log(s, "Reject", "DATA",
 				    r == 0                   ? "Eof_In_Data"
 					: errno == ETIMEDOUT ? "Timeout"
@@ -216,6 +252,17 @@ smtpd_data(struct smtpd *s)
 		smtpd_reply(s,
 		    "554 too many hops, this message is looping "
 			       "(#5.4.6)");
+	} else if ((qv = smtpd_qhpsi(s, &spool,
+			sink.scan != NULL && scan.base64)) == QHPSI_VIRUS) {
+		(void)qq_abort(&qq);
+		code = qq_lookup(QQ_EXIT_VIRUS);
+		smtpd_log(s, "Reject", "DATA", "Virus_Infected", NULL);
+		smtpd_reply(s, "554 %s (#%s)", code->reason, code->status);
+	} else if (qv == QHPSI_ERROR) {
+		(void)qq_abort(&qq);
+		smtpd_reply(s,
+		    "451 temporary problem scanning the message "
+		    "(#4.3.0)");
 	} else {
 		exitcode = qq_finish(
 		    &qq, s->mailfrom.data, s->rcpts.items, s->rcpts.len);
@@ -234,5 +281,6 @@ smtpd_data(struct smtpd *s)
 			    code->reason, code->status);
 		}
 	}
+	smtpd_spool_close(&spool);
 	smtpd_reset_transaction(s);
 }

@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,8 @@ smtpd_reset_transaction(struct smtpd *s)
 	s->mail_utf8 = false;
 	s->bmf_reject = s->bmf_skip = false;
 	s->mf_dnsbad = s->mav_reject = false;
+	s->spf_done = false;
+	s->spf_header.len = 0;
 	s->bmf_form = ' ';
 	s->mailfrom.len = 0;
 	(void)strbuf_terminate(&s->mailfrom);
@@ -216,7 +219,22 @@ smtpd_mail(struct smtpd *s, const char *arg, size_t len)
 			break;
 		}
 	}
-	if (s->localmfcheck != NULL && s->relayclient != NULL) {
+	if (s->localmfcheck != NULL && s->relayclient != NULL &&
+	    s->mfrules != NULL) {
+		bool temp;
+
+		/* LOCALMFCHECK=!: control/mailfromrules.cdb */
+		s->mav_reject = smtpd_mfrules(s, a.addr.data, &temp) ==
+		    POLICY_REJECT;
+		if (temp) {
+			smtpd_log(s, "Reject", "ORIG", "Mailfromrules_Temp",
+			    NULL);
+			smtpd_reply(s,
+			    "451 unable to read controls (#4.3.0)");
+			smtpd_reset_transaction(s);
+			goto out;
+		}
+	} else if (s->localmfcheck != NULL && s->relayclient != NULL) {
 		struct policy_mav m = {s->localmfcheck, a.addr.data,
 		    s->authmech != NULL && strcmp(s->authmech, "cert") != 0
 			? s->authuser.data
@@ -465,6 +483,9 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 				: "sorry, no mailbox by that name (#5.1.1)");
 			goto invalid;
 		}
+		/* s/qmail: SPF after the recipient checks */
+		if (smtpd_spf_refused(s, rcpt))
+			goto out;
 	} else {
 		if (s->mav_reject) {
 			smtpd_log(
@@ -505,6 +526,9 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 		smtpd_reply(s, "452 sorry, too many recipients (#4.5.3)");
 		goto out;
 	}
+	/* greylisting last: only mail we would take is greylisted */
+	if (s->relayclient == NULL && smtpd_postgrey_refused(s, rcpt))
+		goto out;
 	tarpit(s);
 	if (!strlist_push(&s->rcpts, a.addr.data, a.addr.len))
 		die_nomem();

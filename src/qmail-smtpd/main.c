@@ -193,6 +193,7 @@ setup(struct smtpd *s, char **checkprogram)
 	if (ctl_read_lines(&s->recipients, "control/recipients") == CTL_ERROR)
 		ctl_fail(s, "recipients");
 	content_setup(s);
+	smtpd_hooks_setup(s);
 	switch (ctl_read_ulong(&n, "control/databytes", 0, ULONG_MAX)) {
 	case CTL_OK:
 		s->databytes = n;
@@ -422,13 +423,16 @@ main(int argc, char **argv)
 	struct strbuf line = STRBUF_INIT;
 
 	die_init(argv[0]);
+	smtpd_handoff_helper();
 	signal(SIGPIPE, SIG_IGN);
 	iobuf_init(&s.in, 0, s.inbuf, sizeof s.inbuf, 1200);
 	iobuf_init(&s.out, 1, s.outbuf, sizeof s.outbuf, 1200);
 	setup(&s, argc > 1 ? argv + 1 : NULL);
-	if (s.smtps)
-		smtpd_smtps(&s);
-	greet(&s);
+	if (!smtpd_handoff(&s, argv)) {
+		if (s.smtps)
+			smtpd_smtps(&s);
+		greet(&s);
+	}
 	for (;;) {
 		/* flush only when the client waits for us: PIPELINING */
 		if (iobuf_buffered(&s.in) == 0 && !smtpd_flush(&s))

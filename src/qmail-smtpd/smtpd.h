@@ -11,11 +11,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cdbx.h"
 #include "die.h"
 #include "iobuf.h"
+#include "ipaddr.h"
 #include "mimescan.h"
+#include "policy.h"
+#include "qhpsi.h"
 #include "sasl.h"
 #include "smtpaddr.h"
 #include "strbuf.h"
@@ -56,6 +60,15 @@ struct smtpd {
 	bool mime_relay_off, loader_relay_off;
 	char loader;
 	struct cdbx *badmimetypes, *badloadertypes;
+	struct cdbx *mfrules; /* LOCALMFCHECK=!: control/mailfromrules.cdb */
+	const char *deliverto, *rblinfo; /* DELIVERTO, RBLSMTPD; or NULL */
+	struct qhpsi qhpsi; /* QHPSI: the scanner, or argv NULL */
+	bool qhpsi_base64; /* BASE64: scan only messages with base64 */
+	bool postgrey; /* POSTGREY: ask the policy server at each RCPT */
+	struct ipaddr postgrey_addr;
+	unsigned postgrey_port;
+	unsigned spf; /* SPF level 0..6 */
+	struct strbuf spfexplain, spflocalrules;
 
 	/* SMTP AUTH */
 	char **checkprogram; /* argv[1..], NULL without a checkprogram */
@@ -83,6 +96,9 @@ struct smtpd {
 
 	/* transaction */
 	bool seenmail, mail_utf8, bmf_reject, bmf_skip, mf_dnsbad, mav_reject;
+	bool spf_done; /* SPF evaluated for this transaction */
+	int spf_result; /* enum spf_result once spf_done */
+	struct strbuf spf_header; /* Received-SPF: ... for the message */
 	char bmf_form;
 	struct strbuf mailfrom;
 	struct strlist rcpts;
@@ -134,9 +150,54 @@ void smtpd_auth_reset(struct smtpd *s);
 void smtpd_auth_set(
     struct smtpd *s, const char *user, const char *mech, bool protocol_a);
 
+/* hooks.c: UTF8, DELIVERTO, RBLSMTPD, LOCALMFCHECK=!, QHPSI, POSTGREY */
+struct qq;
+struct smtpd_spool {
+	int fd; /* -1: no spool (no QHPSI) */
+	bool broken;
+	off_t size;
+	char path[256];
+};
+void smtpd_hooks_setup(struct smtpd *s);
+/* smtpd_mfrules: LOCALMFCHECK=! for SENDER; *TEMP on a cdb error */
+enum policy_verdict smtpd_mfrules(
+    struct smtpd *s, const char *sender, bool *temp);
+/* smtpd_postgrey_refused: true after a 450 for a greylisted RCPT */
+bool smtpd_postgrey_refused(struct smtpd *s, const char *rcpt);
+/* smtpd_headers: the X-RBL-Info line for the queued message */
+void smtpd_headers(struct smtpd *s, struct qq *qq);
+/* smtpd_spool_*: a private copy of the message for the QHPSI scanner */
+bool smtpd_spool_open(struct smtpd *s, struct smtpd_spool *sp);
+void smtpd_spool_put(struct smtpd_spool *sp, const char *p, size_t n);
+void smtpd_spool_close(struct smtpd_spool *sp);
+/* smtpd_qhpsi: runs the scanner on the spool (BASE64: only when BASE64
+ * says the message had a base64 block) */
+enum qhpsi_verdict smtpd_qhpsi(
+    struct smtpd *s, struct smtpd_spool *sp, bool base64);
+
+/* spf.c: SPF=0..6 */
+void smtpd_spf_setup(struct smtpd *s);
+/* smtpd_spf_refused: evaluates SPF once per transaction; true after a
+ * 550 or 451 reply */
+bool smtpd_spf_refused(struct smtpd *s, const char *rcpt);
+/* smtpd_spf_header: the Received-SPF line for the queued message */
+void smtpd_spf_header(struct smtpd *s, struct qq *qq);
+
 /* starttls.c */
 void smtpd_tls_setup(struct smtpd *s);
 void smtpd_starttls(struct smtpd *s);
+void smtpd_starttls_resume(struct smtpd *s);
 void smtpd_smtps(struct smtpd *s);
+
+/* handoff.c: the plain (musl) build and the full build (SMTPD_PLAIN) */
+/* smtpd_handoff: after setup; the plain build execs the full one when
+ * the session needs it from the start; the full build resumes a STARTTLS
+ * handed over and returns true (no greeting then) */
+bool smtpd_handoff(struct smtpd *s, char **argv);
+/* smtpd_handoff_starttls: the plain build after "220 ready for TLS" */
+_Noreturn void smtpd_handoff_starttls(struct smtpd *s);
+/* smtpd_handoff_helper: first thing in main; the full build serves the
+ * plain build's IDN requests here and exits */
+void smtpd_handoff_helper(void);
 
 #endif

@@ -11,6 +11,8 @@
  *
  * After the handshake, plaintext the client pipelined behind STARTTLS is
  * thrown away (CVE-2011-0411) and the session starts over (RFC 3207 4.2).
+ * The plain build (SMTPD_PLAIN, handoff.c) has no OpenSSL: it says 220
+ * and hands the session to the full build, which does the rest.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,9 @@
 #include <unistd.h>
 
 #include "smtpd.h"
+#ifndef SMTPD_PLAIN
 #include "tls.h"
+#endif
 
 void
 smtpd_tls_setup(struct smtpd *s)
@@ -48,6 +52,7 @@ smtpd_tls_setup(struct smtpd *s)
 	s->ucspitls = TLS_OFF;
 }
 
+#ifndef SMTPD_PLAIN
 /* subject_field: OUT = the value of "/NAME=" in a one-line subject */
 static bool
 subject_field(const char *subject, const char *name, struct strbuf *out)
@@ -130,18 +135,11 @@ handshake(struct smtpd *s)
 		client_cert(s);
 }
 
+/* smtpd_starttls_resume: the handshake after "220 ready for TLS", here
+ * or in the full build that the plain build handed the session to */
 void
-smtpd_starttls(struct smtpd *s)
+smtpd_starttls_resume(struct smtpd *s)
 {
-	if (s->tls != NULL || !s->tls_available) {
-		smtpd_reply(s, "502 STARTTLS not available (#5.5.1)");
-		return;
-	}
-	smtpd_reply(s, "220 ready for TLS");
-	if (!smtpd_flush(s))
-		smtpd_quit(s, 0);
-	/* RFC 3207 4.2: an AUTH before TLS counts no more */
-	smtpd_auth_reset(s);
 	handshake(s);
 	/* RFC 3207 4.2: forget everything learned before TLS */
 	smtpd_reset_transaction(s);
@@ -157,4 +155,24 @@ smtpd_smtps(struct smtpd *s)
 {
 	handshake(s);
 	smtpd_log(s, "Accept", "TLS", "Smtps", NULL);
+}
+#endif /* SMTPD_PLAIN: handoff.c runs the full build for SMTPS */
+
+void
+smtpd_starttls(struct smtpd *s)
+{
+	if (s->tls != NULL || !s->tls_available) {
+		smtpd_reply(s, "502 STARTTLS not available (#5.5.1)");
+		return;
+	}
+	smtpd_reply(s, "220 ready for TLS");
+	if (!smtpd_flush(s))
+		smtpd_quit(s, 0);
+	/* RFC 3207 4.2: an AUTH before TLS counts no more */
+	smtpd_auth_reset(s);
+#ifdef SMTPD_PLAIN
+	smtpd_handoff_starttls(s); /* execs the full build */
+#else
+	smtpd_starttls_resume(s);
+#endif
 }

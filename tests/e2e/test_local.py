@@ -389,6 +389,67 @@ class LocalDeliveryTest(unittest.TestCase):
         self.assertEqual(rd("groups"), str(u.gid))
         self.assertEqual(rd("cwd"), u.home)
 
+    def test_delivery_in_process_without_exec(self):
+        """qmail-lspawn delivers in a fork of itself (doc/INTERNALS.md):
+        the process that carries out the .qmail file is qmail-lspawn's
+        image (no exec of qmail-local), runs as the user with no other
+        group and no capability, and holds no descriptor of the spawner
+        but the message and its report pipe. Both lookups: users/cdb and the
+        passwd fallback (qmail-getpw's code as qmailp)."""
+        pw = self.user("qmtlinpw")
+        cdb = self.user("qmtlincdb")
+        probe = ("|cat /proc/$PPID/status > \"$HOME/status\";"
+                 " echo $PPID > \"$HOME/ppid.tmp\";"
+                 " mv \"$HOME/ppid.tmp\" \"$HOME/ppid\";"
+                 " while [ ! -e \"$HOME/go\" ]; do sleep 0.05; done\n")
+        for u in (pw, cdb):
+            u.write(".qmail", probe)
+        p = self.newu("=qmtlcdbonly:%s:%d:%d:%s:::\n.\n" %
+                      (cdb.name, cdb.uid, cdb.gid, cdb.home))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lspawn = os.path.realpath(self.inst.bin("qmail-lspawn"))
+        for u, rcpt in ((pw, "qmtlinpw@example.com"),
+                        (cdb, "qmtlcdbonly@example.com")):
+            s = self.lspawn()
+            s.request(5, self.queue_message(), "sender@example.net", rcpt)
+            ppid = os.path.join(u.home, "ppid")
+            for _ in range(600):
+                if os.path.exists(ppid):
+                    break
+                time.sleep(0.05)
+            with open(ppid) as f:
+                pid = f.read().strip()
+            # as root: what the delivering process is and holds
+            exe = os.readlink("/proc/%s/exe" % pid)
+            fds = {}
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                fds[int(fd)] = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+            with open(os.path.join(u.home, "go"), "w"):
+                pass
+            slot, status, text = s.reply()
+            self.assertEqual((slot, status), (5, "K"), text)
+            self.assertEqual(s.close(), 0)
+            self.assertEqual(exe, lspawn, rcpt)
+            # 0 the message, 1 and 2 the report pipe; the open .qmail
+            # file is the only other one
+            self.assertEqual([fd for fd in fds if fd > 2 and not
+                              fds[fd].startswith(u.home + "/.qmail")],
+                             [], (rcpt, fds))
+            self.assertEqual(fds[1], fds[2])
+            self.assertTrue(fds[1].startswith("pipe:"), fds)
+            self.assertTrue(fds[0].endswith("/queue/" +
+                                            "mess/0/%d" % self.mess_n),
+                            fds)
+            with open(os.path.join(u.home, "status")) as f:
+                st = dict(line.split(":", 1) for line in f
+                          if ":" in line)
+            self.assertEqual(st["Name"].strip(), "qmail-lspawn", rcpt)
+            self.assertEqual(st["Uid"].split(), [str(u.uid)] * 4, rcpt)
+            self.assertEqual(st["Gid"].split(), [str(u.gid)] * 4, rcpt)
+            self.assertEqual(st["Groups"].split(), [str(u.gid)], rcpt)
+            self.assertEqual(int(st["CapEff"], 16), 0, rcpt)
+            self.assertEqual(int(st["CapPrm"], 16), 0, rcpt)
+
     # .qmail lookup
     def test_extension_and_default_chain(self):
         u = self.user("qmtlchain")

@@ -53,7 +53,7 @@ class Server:
         self.log = open(self.log_path, "ab")
         uid = pwd.getpwnam("qmaild").pw_uid
         gid = grp.getgrnam("nofiles").gr_gid
-        cmd = ["tcpserver", "-1", "-HR", "-u", str(uid), "-g", str(gid),
+        cmd = ["tcpserver", "-1", "-HR", "-l", "0", "-u", str(uid), "-g", str(gid),
                "127.0.0.1", "0", inst.bin("qmail-smtpd")] + list(args)
         # ASan reserves terabytes of address space for its shadow memory,
         # so an address-space limit cannot apply to a sanitizer build; the

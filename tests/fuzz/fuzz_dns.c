@@ -70,10 +70,23 @@ check_addrs(const uint8_t *data, size_t size, int type, int family)
 		abort();
 }
 
+/* check_txt: dns_parse_txt keeps at most DNS_MAX_TXT NUL-free strings */
+static void
+check_txt(const uint8_t *data, size_t size)
+{
+	struct strlist txt = STRLIST_INIT;
+	int n = dns_parse_txt(data, size, QNAME, &txt);
+
+	if (n < -1 || n > DNS_MAX_TXT || (n >= 0 && (size_t)n != txt.len))
+		abort();
+	strlist_free(&txt);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_mx(data, size);
+	check_txt(data, size);
 	check_addrs(data, size, ns_t_a, AF_INET);
 	check_addrs(data, size, ns_t_aaaa, AF_INET6);
 	return 0;

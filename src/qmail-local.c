@@ -5,11 +5,13 @@
  *   qmail-local [-nNa] [--] user homedir local dash ext domain sender
  *       defaultdelivery
  *
- * Runs as the user (qmail-lspawn dropped privileges already), with the
+ * Runs as the user (whoever runs it dropped privileges already), with the
  * message on fd 0, which must be seekable. Writes a report on fd 1 and
  * exits 0 (delivered), 100 (permanent failure) or 111 (temporary); with
  * -a, 98 when an extension address has no .qmail file (qmail-lspawn then
- * asks the alias user). The work is in local.c and deliver.c.
+ * asks the alias user). The work is in lib/local.c and lib/localdeliver.c,
+ * which qmail-lspawn also calls in process; this program is for direct
+ * use (and for tests).
  */
 #include <signal.h>
 #include <sys/stat.h>

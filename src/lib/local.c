@@ -1,6 +1,7 @@
 /*
  * local.c - qmail-local's delivery core: home checks, the Delivered-To
  * loop check, the .qmail search and the walk over its lines. See local.h.
+ * Used by bin/qmail-local and, in process, by qmail-lspawn.
  * The order of the steps and the texts are qmail-local's.
  */
 #include <errno.h>

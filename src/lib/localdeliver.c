@@ -1,5 +1,5 @@
 /*
- * deliver.c - qmail-local's four kinds of delivery and the environment of
+ * localdeliver.c - qmail-local's four kinds of delivery and the environment of
  * programs (qmail-command(8)). See local.h.
  */
 #include <errno.h>

@@ -9,9 +9,11 @@
  * QLX_NOMAILBOX for -a) and appends the report ("did F+W+P", or the reason
  * for the failure) to OUT. Programs write their own output straight to
  * fds 1 and 2. It changes the process's working directory to the home
- * directory and starts children, so an in-process caller (issue 5) runs
- * it in a child of its own. Written as library code so that it can move
- * to src/lib when qmail-lspawn calls it directly.
+ * directory and starts children, so a caller runs it in a process of its
+ * own that already runs as the user: bin/qmail-local, or qmail-lspawn's
+ * delivery child after prot_drop (doc/INTERNALS.md, "Spawner to
+ * delivery"). Programs get the process's environ plus qmail-command(8)'s
+ * variables.
  */
 #ifndef LOCAL_H
 #define LOCAL_H
@@ -54,7 +56,7 @@ struct local_state {
 /* local_deliver: delivers; returns the exit code, report in OUT */
 int local_deliver(const struct local_args *a, struct strbuf *out);
 
-/* deliver.c: each returns 0 or the exit code, with text in st->out */
+/* localdeliver.c: each returns 0 or the exit code, with text in st->out */
 int local_maildir(struct local_state *st, const char *path);
 int local_mbox(struct local_state *st, const char *path);
 int local_program(struct local_state *st, const char *command);
