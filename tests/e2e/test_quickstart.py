@@ -59,7 +59,9 @@ class QuickstartTest(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def quickstart(self):
-        env = dict(os.environ, QUICKSTART_BUILD=self.build)
+        # QUICKSTART_ME: no `hostname -f`, which may ask a DNS server
+        env = dict(os.environ, QUICKSTART_BUILD=self.build,
+                   QUICKSTART_ME="quickstart.test")
         # what a user runs: a plain build, even in the sanitizer run (the
         # run scripts' softlimit cannot hold ASan's shadow memory)
         for var in ("SUDO_USER", "SAN", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
