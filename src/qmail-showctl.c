@@ -114,6 +114,15 @@ me_or(const struct strbuf *me, bool have_me, const char *literal)
 	return have_me ? me->data : literal;
 }
 
+/* show_unreadable: the line (and warning) for a file that cannot be read */
+static void
+show_unreadable(const char *name, const char *path)
+{
+	printf("%s: (Error.) Unable to read it; programs fail temporarily.\n",
+	    name);
+	warn("unable to read %s", path);
+}
+
 static void
 show_line(const struct ctl_desc *d, const struct strbuf *me, bool have_me)
 {
@@ -135,9 +144,7 @@ show_line(const struct ctl_desc *d, const struct strbuf *me, bool have_me)
 			    d->def ? d->def : me_or(me, have_me, d->name));
 		break;
 	case CTL_ERROR:
-		printf("%s: (Error.) Unable to read it; programs fail "
-		       "temporarily.\n", d->name);
-		warn("unable to read %s", path);
+		show_unreadable(d->name, path);
 		break;
 	}
 	strbuf_free(&v);
@@ -216,9 +223,7 @@ show_list(const struct ctl_desc *d, const struct strbuf *me, bool have_me)
 			printf("%s: (Default.) %s\n", d->name, d->def);
 		break;
 	case CTL_ERROR:
-		printf("%s: (Error.) Unable to read it; programs fail "
-		       "temporarily.\n", d->name);
-		warn("unable to read %s", path);
+		show_unreadable(d->name, path);
 		break;
 	}
 	strlist_free(&l);

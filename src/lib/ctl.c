@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,32 @@ ctl_read_lines(struct strlist *out, const char *path)
 		st = CTL_ERROR;
 	strbuf_free(&text);
 	return st;
+}
+
+bool
+ctl_split_key(const char *line, const char **value, size_t *keylen)
+{
+	const char *colon = strchr(line, ':');
+
+	if (colon == NULL)
+		return false;
+	*keylen = (size_t)(colon - line);
+	*value = colon + 1;
+	return true;
+}
+
+const char *
+ctl_find_key(const struct strlist *lines, const char *key, size_t keylen)
+{
+	const char *value;
+	size_t i, len;
+
+	for (i = 0; i < lines->len; i++)
+		if (ctl_split_key(lines->items[i], &value, &len) &&
+		    len == keylen &&
+		    strncasecmp(lines->items[i], key, keylen) == 0)
+			return value;
+	return NULL;
 }
 
 bool

@@ -34,6 +34,13 @@ enum ctl_status ctl_read_ulong(unsigned long *out, const char *path,
 /* ctl_split_lines: splits TEXT into lines as ctl_read_lines does; false
  * with errno EINVAL when a kept line holds a NUL, ENOMEM when out of memory */
 bool ctl_split_lines(struct strlist *out, const char *text, size_t len);
+/* ctl_split_key: for a "key:value" LINE, sets *VALUE after the first ':'
+ * and *KEYLEN to the key's length; false when there is no ':' */
+bool ctl_split_key(const char *line, const char **value, size_t *keylen);
+/* ctl_find_key: the value of the first "key:value" line in LINES whose key
+ * is KEY (KEYLEN bytes, ASCII case ignored), or NULL */
+const char *ctl_find_key(const struct strlist *lines, const char *key,
+    size_t keylen);
 /* scan_ulong: parses a decimal number from all of S; false on garbage or
  * overflow */
 bool scan_ulong(const char *s, unsigned long *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctl.h"
 #include "routes.h"
 
 /* copies LEN bytes of S into DST of size CAP; false when too long */
@@ -157,19 +158,6 @@ route_parse_domainip(struct domainip *out, const char *s)
 	return out->ip[0] != '\0' || out->helo[0] != '\0';
 }
 
-/* splits LINE at its first colon; false when there is none */
-static bool
-split_key(const char *line, const char **value, size_t *keylen)
-{
-	const char *colon = strchr(line, ':');
-
-	if (colon == NULL)
-		return false;
-	*keylen = (size_t)(colon - line);
-	*value = colon + 1;
-	return true;
-}
-
 bool
 routes_check(const struct strlist *lines, char what, size_t *bad)
 {
@@ -180,7 +168,7 @@ routes_check(const struct strlist *lines, char what, size_t *bad)
 	bool good;
 
 	for (i = 0; i < lines->len; i++) {
-		if (!split_key(lines->items[i], &value, &keylen)) {
+		if (!ctl_split_key(lines->items[i], &value, &keylen)) {
 			*bad = i;
 			return false;
 		}
@@ -199,20 +187,6 @@ routes_check(const struct strlist *lines, char what, size_t *bad)
 	return true;
 }
 
-/* the value of the first line whose key is KEY (KEYLEN bytes), or NULL */
-static const char *
-find_key(const struct strlist *lines, const char *key, size_t keylen)
-{
-	const char *value;
-	size_t i, len;
-
-	for (i = 0; i < lines->len; i++)
-		if (split_key(lines->items[i], &value, &len) &&
-		    len == keylen &&
-		    strncasecmp(lines->items[i], key, keylen) == 0)
-			return value;
-	return NULL;
-}
 
 /* qmail's search: DOMAIN itself, then each ".suffix" of it */
 static const char *
@@ -223,7 +197,7 @@ find_domain(const struct strlist *lines, const char *domain)
 
 	for (i = 0; i < len; i++)
 		if ((i == 0 || domain[i] == '.') &&
-		    (value = find_key(lines, domain + i, len - i)) != NULL)
+		    (value = ctl_find_key(lines, domain + i, len - i)) != NULL)
 			return value;
 	return NULL;
 }
@@ -243,11 +217,11 @@ route_lookup(const struct strlist *lines, const char *domain,
 	const char *value = NULL;
 
 	if (null_sender)
-		value = find_key(lines, "!@", 2);
+		value = ctl_find_key(lines, "!@", 2);
 	if (value == NULL)
 		value = find_domain(lines, domain);
 	if (value == NULL)
-		value = find_key(lines, "", 0);
+		value = ctl_find_key(lines, "", 0);
 	return relay_result(value, out);
 }
 
@@ -259,11 +233,11 @@ authsender_lookup(const struct strlist *lines, const char *sender,
 	const char *value = NULL;
 
 	if (*sender)
-		value = find_key(lines, sender, strlen(sender));
+		value = ctl_find_key(lines, sender, strlen(sender));
 	if (value == NULL && at)
-		value = find_key(lines, at, strlen(at));
+		value = ctl_find_key(lines, at, strlen(at));
 	if (value == NULL)
-		value = find_key(lines, "", 0);
+		value = ctl_find_key(lines, "", 0);
 	return relay_result(value, out);
 }
 
@@ -276,7 +250,7 @@ domainip_lookup(const struct strlist *lines, const char *domain,
 	if (*domain)
 		value = find_domain(lines, domain);
 	if (value == NULL)
-		value = find_key(lines, "*", 1);
+		value = ctl_find_key(lines, "*", 1);
 	if (value == NULL)
 		return ROUTE_NONE;
 	return route_parse_domainip(out, value) ? ROUTE_FOUND : ROUTE_INVALID;

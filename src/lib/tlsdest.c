@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ctl.h"
 #include "tlsdest.h"
 
 struct key {
@@ -399,12 +400,8 @@ domaincert_parse(const char *value, struct domaincert *out)
 static bool
 domaincert_key(const char *line, const char **value, size_t *keylen)
 {
-	const char *colon = strchr(line, ':');
-
-	if (colon == NULL)
+	if (!ctl_split_key(line, value, keylen))
 		return false;
-	*keylen = (size_t)(colon - line);
-	*value = colon + 1;
 	return (*keylen == 1 && line[0] == '*') ||
 	    dest_ok(line, *keylen, true);
 }
@@ -425,20 +422,6 @@ domaincerts_check(const struct strlist *lines, size_t *bad)
 	return true;
 }
 
-static const char *
-find_cert(const struct strlist *lines, const char *key, size_t len)
-{
-	const char *value;
-	size_t i, keylen;
-
-	for (i = 0; i < lines->len; i++)
-		if (domaincert_key(lines->items[i], &value, &keylen) &&
-		    keylen == len &&
-		    strncasecmp(lines->items[i], key, len) == 0)
-			return value;
-	return NULL;
-}
-
 enum tlsdest_status
 domaincert_lookup(const struct strlist *lines, const char *domain,
     struct domaincert *out)
@@ -448,9 +431,9 @@ domaincert_lookup(const struct strlist *lines, const char *domain,
 
 	for (i = 0; i < len && value == NULL; i++)
 		if (i == 0 || domain[i] == '.')
-			value = find_cert(lines, domain + i, len - i);
+			value = ctl_find_key(lines, domain + i, len - i);
 	if (value == NULL)
-		value = find_cert(lines, "*", 1);
+		value = ctl_find_key(lines, "*", 1);
 	if (value == NULL)
 		return TLSDEST_NONE;
 	return domaincert_parse(value, out) ? TLSDEST_FOUND : TLSDEST_INVALID;

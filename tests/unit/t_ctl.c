@@ -1,6 +1,7 @@
 /* t_ctl.c - unit tests for the control file reader (src/lib/ctl.c). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -112,6 +113,28 @@ test_ulong(void)
 	}
 }
 
+static void
+test_keys(void)
+{
+	static const char text[] =
+	    "Example.COM:one\n:default\n.example.com:two\n";
+	struct strlist sl = STRLIST_INIT;
+	const char *value;
+	size_t keylen;
+
+	ok(ctl_split_key("a.example:relay:25", &value, &keylen) &&
+		keylen == 9 && strcmp(value, "relay:25") == 0,
+	    "split at the first colon");
+	ok(!ctl_split_key("no colon", &value, &keylen), "no colon, no key");
+	ctl_split_lines(&sl, text, sizeof text - 1);
+	is_str(ctl_find_key(&sl, "example.com", 11), "one", "case ignored");
+	is_str(ctl_find_key(&sl, "", 0), "default", "empty key");
+	is_str(ctl_find_key(&sl, ".example.com", 12), "two", "dot key");
+	ok(ctl_find_key(&sl, "example.co", 10) == NULL,
+	    "a prefix of a key is not the key");
+	strlist_free(&sl);
+}
+
 int
 main(void)
 {
@@ -122,6 +145,7 @@ main(void)
 	test_line();
 	test_lines();
 	test_ulong();
+	test_keys();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 2;
