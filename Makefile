@@ -172,6 +172,14 @@ $(BUILD)/bin/$(1): $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/$(1)/*.c))
 endef
 $(foreach d,$(filter-out $(MUSL_PROGS),$(PROGDIRS)),$(eval $(call progdir,$(d))))
 
+# qmail-rspawn runs qmail-remote's code in a forked child, without an
+# exec (doc/PERFORMANCE.md "Relay without exec"): it links every
+# qmail-remote object but the program's main()
+REMOTE_CORE := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/qmail-remote/program.c,$(wildcard src/qmail-remote/*.c)))
+$(BUILD)/bin/qmail-rspawn: $(BUILD)/obj/qmail-rspawn.o $(REMOTE_CORE) $(LINKLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter-out $(SANOBJ),$(filter %.o,$^)) $(LINKLIBS) $(LIBS)
+
 # the full qmail-smtpd (OpenSSL, libidn2): SMTPS, and STARTTLS sessions
 # that the plain build hands over
 all it: $(BUILD)/bin/qmail-smtpd-tls

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,27 +86,6 @@ lookup_cdb(const char *local, struct users_entry *e)
 	}
 	free(path);
 	return st == USERS_FOUND;
-}
-
-/* close_others: closes every descriptor above 2. The delivery runs in a
- * fork of the spawner, so it would otherwise hold the spawner's pipes
- * and the other deliveries' messages and output pipes while it runs as
- * the user (an exec used to close them: they are close-on-exec). */
-static void
-close_others(void)
-{
-	long max;
-	int fd;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
-		return;
-#endif
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 1L << 20)
-		max = 1L << 20;
-	for (fd = 3; fd < max; fd++)
-		close(fd);
 }
 
 /* lookup_getpw: the passwd lookup of qmail-getpw(8), in a forked child
@@ -198,7 +176,7 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 		_exit(QLX_ROOT);
 	if (*home != '/')
 		_exit(QLX_USAGE);
-	close_others();
+	spawn_close_others();
 	if (!prot_drop(uid, gid))
 		_exit(QLX_USAGE);
 	if (getuid() == 0 || geteuid() == 0)
@@ -284,7 +262,7 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
 		return pid;
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(QLX_SYS);
-	close_others();
+	spawn_close_others();
 	_exit(deliver(ctx, req));
 }
 

@@ -5,8 +5,9 @@
  *
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
  * spawn.h). For each request it runs `qmail-remote host sender recipient`
- * ($QMAILREMOTE, else <conf-qmail>/bin/qmail-remote) with the message on
- * fd 0 and folds qmail-remote's report (qmail-remote(8): one r/h/s report
+ * with the message on fd 0: qmail-remote's code (remote_main, linked in)
+ * in a forked child, without an exec (doc/PERFORMANCE.md "Relay without
+ * exec"), or the program $QMAILREMOTE names. It folds the report (qmail-remote(8): one r/h/s report
  * per recipient, then K/Z/D for the message, each ending in \0) into one
  * reply, as qmail's qmail-rspawn does. When qmail-remote cannot be run,
  * crashes, exits non-zero or says nothing parseable, the reply is Z: a
@@ -23,11 +24,12 @@
 
 #include "auto.h"
 #include "die.h"
+#include "qmail-remote/remote.h"
 #include "spawn.h"
 #include "strbuf.h"
 
 struct rspawn {
-	char *remote; /* the program to run */
+	char *remote; /* $QMAILREMOTE, or NULL: remote_main in the child */
 };
 
 static pid_t
@@ -42,11 +44,15 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
 		return pid;
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(111);
-	args[0] = rs->remote;
+	args[0] = rs->remote ? rs->remote : (char *)"qmail-remote";
 	args[1] = strrchr(req->recipient, '@') + 1; /* spawn.c checked */
 	args[2] = (char *)req->sender;
 	args[3] = (char *)req->recipient;
 	args[4] = NULL;
+	if (rs->remote == NULL) {
+		spawn_close_others();
+		remote_main(4, args); /* ends the child */
+	}
 	execv(args[0], args);
 	dprintf(1, "Unable to run %s: %s. (#4.3.0)", rs->remote,
 		strerror(errno));
@@ -161,8 +167,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct spawn_ops ops = {start, report, "qmail-rspawn"};
-	struct strbuf path = STRBUF_INIT;
-	struct rspawn rs;
+	struct rspawn rs = {NULL};
 	const char *env;
 
 	(void)argv;
@@ -171,13 +176,8 @@ main(int argc, char **argv)
 		die_perm("usage: qmail-rspawn");
 	open_std_fds();
 	env = getenv("QMAILREMOTE");
-	if (env != NULL && *env != '\0') {
-		xstrbuf_copys(&path, env);
-	} else {
-		xstrbuf_copys(&path, auto_qmail);
-		xstrbuf_appends(&path, "/bin/qmail-remote");
-	}
-	rs.remote = path.data;
+	if (env != NULL && *env != '\0')
+		rs.remote = (char *)env;
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("unable to chdir to %s", auto_queue);
 	if (spawn_run(&ops, &rs, spawn_ceiling(), 0, 1) != 0)

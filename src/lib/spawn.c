@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,6 +167,23 @@ spawn_child_setup(int msgfd, int outfd)
 	if (dup2(msgfd, 0) == -1 || dup2(outfd, 1) == -1 || dup2(1, 2) == -1)
 		return false;
 	return true;
+}
+
+void
+spawn_close_others(void)
+{
+	long max;
+	int fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 1L << 20)
+		max = 1L << 20;
+	for (fd = 3; fd < max; fd++)
+		close(fd);
 }
 
 static void

@@ -77,6 +77,12 @@ int spawn_parse(const char *buf, size_t len, struct spawn_request *req,
  * MSGFD on 0, OUTFD on 1 and 2; false (errno set) on failure */
 bool spawn_child_setup(int msgfd, int outfd);
 
+/* spawn_close_others: closes every descriptor above 2. For a delivery
+ * that runs in a fork of the spawner without an exec: it would otherwise
+ * hold the spawner's pipes and the other deliveries' messages and output
+ * pipes (an exec closes them: they are close-on-exec). */
+void spawn_close_others(void);
+
 /* spawn_finish_text: cuts REPLY (status byte + text) at the first NUL
  * and to SPAWN_TEXT_MAX bytes of text, marking a cut with "..." */
 void spawn_finish_text(struct strbuf *reply, bool truncated);

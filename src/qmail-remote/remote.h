@@ -1,5 +1,5 @@
 /*
- * remote.h - qmail-remote's parts: the delivery state shared by main.c
+ * remote.h - qmail-remote's parts: the delivery state shared by deliver.c
  * (arguments, control files, routing, the loop over peers and the report),
  * smtp.c and qmtp.c (one session with one peer) and connect.c.
  *
@@ -49,7 +49,7 @@ struct remote {
 	/* how */
 	const char *helo;
 	int timeout_remote;
-	unsigned session_limit; /* seconds for one whole session (main.c) */
+	unsigned session_limit; /* seconds for one whole session (deliver.c) */
 	/* TLS (tlsclient.c): the tlsdestinations rule for this destination,
 	 * the name it was looked up by (SNI, name checks), whether the port
 	 * is TLS-only (SMTPS 465, QMTPS 6209), the domaincerts entry */
@@ -104,6 +104,10 @@ enum session_result qmtp_session(struct remote *rm, int fd);
 /* net_connect: returns a connected socket to PEER:PORT, bound to LOCAL
  * when not NULL, within TIMEOUT seconds; -1 (errno set) when the connect
  * failed, -2 when binding to LOCAL failed */
+/* deliver.c: the whole of qmail-remote (argv as the program's); writes
+ * the report to fd 1 and ends the process: never returns */
+_Noreturn void remote_main(int argc, char **argv);
+
 int net_connect(const struct ipaddr *peer, unsigned port,
     const struct ipaddr *local, int timeout);
 

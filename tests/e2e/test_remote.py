@@ -1954,3 +1954,77 @@ class TcptoTest(_PeerTest):
         _, mr, _ = self.remote(wrap=ns.wrap)
         self.assertEqual(mr[0], "Z", mr)
         self.assertLess(time.time() - start, 1.0, "skipped, no wait")
+
+
+@needs_root
+class RspawnTest(_PeerTest):
+    """qmail-rspawn runs qmail-remote's code in a forked child, without an
+    exec (doc/PERFORMANCE.md "Relay without exec"): the installed
+    bin/qmail-remote is not needed for relaying through qmail-send, and
+    the child holds only its message, its report pipe and its socket, as
+    qmailr."""
+
+    def setUp(self):
+        super().setUp()
+        self.prog = self.inst.bin("qmail-remote")
+        self.aside = self.prog + ".aside"
+
+    def tearDown(self):
+        self.inst.stop()
+        if os.path.exists(self.aside):
+            os.rename(self.aside, self.prog)
+        super().tearDown()
+
+    def children(self, pid):
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            return []
+
+    def rspawn_pid(self):
+        for pid in self.children(self.inst.send.pid):
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "qmail-rspawn":
+                    return pid
+        return None
+
+    def test_relays_without_the_program(self):
+        p = self.peer()
+        os.rename(self.prog, self.aside)
+        self.inst.start()
+        self.inst.queue(MSG, "a@example.test", ["b@example.test"])
+        harness.wait_for(lambda: any(s["data"] for s in p.sessions), 20,
+                         what="the message at the peer")
+        self.assertIn(b"hello", p.sessions[-1]["data"])
+        self.assertIn("RCPT TO:<b@example.test>", p.sessions[-1]["cmds"])
+        harness.wait_for(lambda: b"success: " in self.inst.read_log(), 10,
+                         what="the delivery logged")
+
+    def test_child_holds_only_its_own_descriptors(self):
+        p = self.peer(mail="stall")
+        self.inst.start()
+        self.inst.queue(MSG, "a@example.test", ["b@example.test"])
+        harness.wait_for(lambda: p.sessions and p.sessions[0]["cmds"], 20,
+                         what="a session at the peer")
+        rs = self.rspawn_pid()
+        self.assertIsNotNone(rs)
+        kids = self.children(rs)
+        self.assertEqual(len(kids), 1, kids)
+        child = kids[0]
+        with open("/proc/%d/status" % child) as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        qmailr = harness.pwd.getpwnam("qmailr").pw_uid
+        self.assertEqual(set(int(u) for u in uids), {qmailr})
+        fds = {}
+        for fd in os.listdir("/proc/%d/fd" % child):
+            fds[int(fd)] = os.readlink("/proc/%d/fd/%s" % (child, fd))
+        self.assertIn("/mess/", fds[0])
+        self.assertTrue(fds[1].startswith("pipe:"), fds)
+        self.assertEqual(fds[2], fds[1])
+        others = {k: v for k, v in fds.items() if k > 2}
+        self.assertEqual(len(others), 1, fds)
+        self.assertTrue(list(others.values())[0].startswith("socket:"), fds)
+        p.close()  # the stalled peer lets go: the delivery ends, Z
+        harness.wait_for(lambda: not self.children(rs), 20,
+                         what="the remote child to end")

@@ -1,5 +1,7 @@
 /*
- * qmail-remote - delivers a message to a remote host by SMTP or QMTP.
+ * deliver.c - qmail-remote's delivery: remote_main(), run by the
+ * qmail-remote program (program.c) and, without an exec, by qmail-rspawn
+ * in a forked child (doc/PERFORMANCE.md "Relay without exec").
  *
  *   qmail-remote host sender recip...
  *
@@ -696,8 +698,8 @@ run_session(int fd, bool is_qmtp)
 	return SESSION_DONE;
 }
 
-int
-main(int argc, char **argv)
+_Noreturn void
+remote_main(int argc, char **argv)
 {
 	struct sigaction sa;
 	static struct dns_peers peers;
