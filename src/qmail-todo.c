@@ -7,11 +7,18 @@
  * doc/INTERNALS.md ("qmail-todo: preprocessing", "qmail-send <->
  * qmail-todo"). For every todo/S/N it writes info/S/N and local/S/N and/or
  * remote/S/N (recipients routed by control/locals and virtualdomains, see
- * lib/rewrite.h), makes them durable (fsyncs them, or on a journaled file
- * system only writes them to the disk: see doc/INTERNALS.md), tells
- * qmail-send, waits for its '+', and only then has qmail-clean remove
- * todo/S/N and intd/S/N. A crash at any point makes the message be done
- * again: a duplicate, never a loss.
+ * lib/rewrite.h), makes them durable, tells qmail-send, waits for its '+',
+ * and only then has qmail-clean remove todo/S/N and intd/S/N. A crash at
+ * any point makes the message be done again: a duplicate, never a loss.
+ * "Durable" depends on the file system (durable.h, doc/PERFORMANCE.md
+ * "Durability"): fsync each file; on ext4 with a journal, write each file
+ * to the disk without a flush; on ext2/ext4 without a journal, write
+ * nothing yet: the messages since the last checkpoint are made durable
+ * together by one durable_barrier (two flushes) at most CHECKPOINT_MS
+ * after the first of them, or when PENDING_MAX are waiting, or at exit,
+ * and only then are their todo/ entries removed. Until then qmail-send
+ * delivers them (from the page cache) but does not remove them (it waits
+ * for todo/S/N to go), and a scan skips them.
  *
  * todo/ is scanned when qmail-send says S, whenever lock/trigger fires,
  * and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
@@ -46,11 +53,20 @@
 #define SLEEP_TODO   1500
 #define RECORD_MAX   1100 /* an address is at most 1000 bytes */
 #define LOG_MAX      1000
+#define PENDING_MAX   1024 /* messages waiting for one checkpoint */
+#define PENDING_SLOTS 4096 /* the hash set of their ids: a power of 2 */
+#define CHECKPOINT_MS 200
 
 struct todo {
 	struct rewrite rw;
 	int trigger;
-	bool journaled; /* durable_journaled(queue): no fsync of our own */
+	int queuefd;		 /* the queue directory, for durable_barrier */
+	enum durable_kind kind;	 /* durable_kind(queue) */
+	/* DURABLE_BARRIER: preprocessed, told, not yet durable */
+	unsigned long pending[PENDING_MAX];
+	size_t npending;
+	unsigned long pending_set[PENDING_SLOTS]; /* 0: empty */
+	long long checkpoint_at; /* monotonic ms, when npending > 0 */
 	bool flag_reread;
 	bool flag_exit;
 };
@@ -128,6 +144,102 @@ handle_byte(struct todo *t, char c)
 	return false;
 }
 
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t
+pending_slot(const struct todo *t, unsigned long id)
+{
+	size_t i = (size_t)(id * 2654435761UL) & (PENDING_SLOTS - 1);
+
+	while (t->pending_set[i] != 0 && t->pending_set[i] != id)
+		i = (i + 1) & (PENDING_SLOTS - 1);
+	return i;
+}
+
+static bool
+is_pending(const struct todo *t, unsigned long id)
+{
+	return t->npending > 0 && t->pending_set[pending_slot(t, id)] == id;
+}
+
+/* pending_add: ID waits for the next checkpoint (there is room: the
+ * caller checkpoints at PENDING_MAX) */
+static void
+pending_add(struct todo *t, unsigned long id)
+{
+	if (t->npending == 0)
+		t->checkpoint_at = now_ms() + CHECKPOINT_MS;
+	t->pending[t->npending++] = id;
+	t->pending_set[pending_slot(t, id)] = id;
+}
+
+/* clean_todo: has qmail-clean remove todo/S/N and intd/S/N for each of
+ * IDS[0..N), the requests written ahead of the answers, a pipe's worth at
+ * a time */
+static void
+clean_todo(const unsigned long *ids, size_t n)
+{
+	struct strbuf fn = STRBUF_INIT;
+	size_t i, j, k;
+	char answer;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && j - i < 128; j++)
+			if (!queue_path(&fn, "todo", ids[j]) ||
+			    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
+				die_temp_sys("lost connection to qmail-clean");
+		for (k = i; k < j; k++) {
+			for (;;) {
+				ssize_t r = read(FD_FROMCLEAN, &answer, 1);
+				if (r == 1)
+					break;
+				if (r == -1 && errno == EINTR)
+					continue;
+				die_temp("lost connection to qmail-clean");
+			}
+			if (answer != '+' && queue_path(&fn, "todo", ids[k]))
+				send_log("warning: qmail-clean unable to "
+					 "clean up %s", fn.data);
+		}
+	}
+	strbuf_free(&fn);
+}
+
+/* checkpoint: makes the pending messages' files durable with one
+ * durable_barrier, then removes their todo/ entries; on failure they
+ * stay pending and it is tried again a second later */
+static void
+checkpoint(struct todo *t)
+{
+	if (t->npending == 0)
+		return;
+	if (!durable_barrier(t->queuefd)) {
+		send_log("warning: unable to sync the queue: %s; will try "
+			 "again", strerror(errno));
+		t->checkpoint_at = now_ms() + 1000;
+		return;
+	}
+	clean_todo(t->pending, t->npending);
+	t->npending = 0;
+	memset(t->pending_set, 0, sizeof t->pending_set);
+}
+
+/* checkpoint_due: a checkpoint when its time has come */
+static void
+checkpoint_due(struct todo *t)
+{
+	if (t->npending > 0 &&
+	    (t->npending >= PENDING_MAX || now_ms() >= t->checkpoint_at))
+		checkpoint(t);
+}
+
 /* read_send: reads what qmail-send has sent; WAIT blocks for one byte.
  * Returns true when a '+' came. Exits when qmail-send is gone. */
 static bool
@@ -149,8 +261,13 @@ read_send(struct todo *t, bool wait)
 			continue;
 		if (r == -1)
 			die_temp_sys("cannot read from qmail-send");
-		if (r == 0)
-			_exit(0); /* qmail-send went away: nothing is lost */
+		if (r == 0) {
+			/* qmail-send went away: nothing is lost; what is
+			 * pending is made durable so a restart does not redo
+			 * it */
+			checkpoint(t);
+			_exit(0);
+		}
 		for (i = 0; i < r; i++)
 			if (handle_byte(t, buf[i]))
 				plus = true;
@@ -193,13 +310,27 @@ chan_put(struct chanfile *ch, const char *dir, unsigned long id,
 	       iobuf_put(&ch->out, "", 1);
 }
 
+/* settle: the per-file step of T's durability mode for FD (see the top) */
 static bool
-chan_finish(struct chanfile *ch, const char *dir, unsigned long id,
-	    struct strbuf *fn, bool journaled)
+settle(const struct todo *t, int fd)
+{
+	switch (t->kind) {
+	case DURABLE_BARRIER:
+		return true; /* the checkpoint's durable_barrier */
+	case DURABLE_JOURNALED:
+		return durable_writeback(fd);
+	default:
+		return fsync(fd) == 0;
+	}
+}
+
+static bool
+chan_finish(const struct todo *t, struct chanfile *ch, const char *dir,
+	    unsigned long id, struct strbuf *fn)
 {
 	if (ch->fd == -1)
 		return true;
-	if (!iobuf_flush(&ch->out) || !durable_sync(ch->fd, !journaled)) {
+	if (!iobuf_flush(&ch->out) || !settle(t, ch->fd)) {
 		if (queue_path(fn, dir, id))
 			send_log("warning: trouble writing to %s", fn->data);
 		return false;
@@ -219,7 +350,6 @@ process(struct todo *t, unsigned long id)
 	struct stat st;
 	bool ok = false, have_sender = false;
 	int fd, c, i;
-	char answer;
 
 	for (c = 0; c < 2; c++)
 		ch[c].fd = -1;
@@ -312,13 +442,13 @@ process(struct todo *t, unsigned long id)
 	 * makes it durable also holds these files and flushes their data
 	 * first (doc/INTERNALS.md); until then a crash redoes the message.
 	 */
-	if (!iobuf_flush(&info.out) || !durable_sync(info.fd, !t->journaled)) {
+	if (!iobuf_flush(&info.out) || !settle(t, info.fd)) {
 		queue_path(&fn, "info", id);
 		send_log("warning: trouble writing to %s", fn.data);
 		goto closein;
 	}
-	if (!chan_finish(&ch[0], "local", id, &fn, t->journaled) ||
-	    !chan_finish(&ch[1], "remote", id, &fn, t->journaled))
+	if (!chan_finish(t, &ch[0], "local", id, &fn) ||
+	    !chan_finish(t, &ch[1], "remote", id, &fn))
 		goto closein;
 	close(fd);
 	fd = -1;
@@ -331,19 +461,10 @@ process(struct todo *t, unsigned long id)
 		die_temp_sys("lost connection to qmail-send");
 	while (!read_send(t, true))
 		;
-	if (!queue_path(&fn, "todo", id) ||
-	    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
-		die_temp_sys("lost connection to qmail-clean");
-	for (;;) {
-		ssize_t r = read(FD_FROMCLEAN, &answer, 1);
-		if (r == 1)
-			break;
-		if (r == -1 && errno == EINTR)
-			continue;
-		die_temp("lost connection to qmail-clean");
-	}
-	if (answer != '+')
-		send_log("warning: qmail-clean unable to clean up %s", fn.data);
+	if (t->kind == DURABLE_BARRIER)
+		pending_add(t, id);
+	else
+		clean_todo(&id, 1);
 	ok = true;
 	goto out;
 badrecord:
@@ -390,9 +511,10 @@ scan(struct todo *t)
 		}
 		while ((d = readdir(dp)) != NULL) {
 			if (!queue_parse_id(d->d_name, &id) ||
-			    queue_split(id) != s)
+			    queue_split(id) != s || is_pending(t, id))
 				continue;
 			process(t, id);
+			checkpoint_due(t);
 			read_send(t, false);
 			if (t->flag_reread) {
 				t->flag_reread = false;
@@ -407,19 +529,6 @@ scan(struct todo *t)
 	}
 }
 
-/* queue_journaled: durable_journaled for the queue (the current dir) */
-static bool
-queue_journaled(void)
-{
-	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	bool yes;
-
-	if (fd == -1)
-		return false;
-	yes = durable_journaled(fd);
-	close(fd);
-	return yes;
-}
 
 int
 main(int argc, char **argv)
@@ -441,7 +550,10 @@ main(int argc, char **argv)
 		die_temp("cannot read %s", failed);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("cannot chdir to %s", auto_queue);
-	t.journaled = queue_journaled();
+	t.queuefd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t.queuefd == -1)
+		die_temp_sys("cannot open %s", auto_queue);
+	t.kind = durable_kind(t.queuefd);
 	/* O_RDWR: a fifo with a writer of our own never reports EOF */
 	t.trigger = open("lock/trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t.trigger == -1)
@@ -475,11 +587,18 @@ main(int argc, char **argv)
 			scan(&t);
 			continue;
 		}
+		checkpoint_due(&t);
 		p[0].fd = FD_FROMSEND;
 		p[0].events = POLLIN;
 		p[1].fd = t.trigger;
 		p[1].events = POLLIN;
 		timeout = (int)(next_scan - now) * 1000;
+		if (t.npending > 0) {
+			long long left = t.checkpoint_at - now_ms();
+
+			if (left < timeout)
+				timeout = left < 0 ? 0 : (int)left;
+		}
 		if (poll(p, 2, timeout) == -1) {
 			if (errno != EINTR)
 				die_temp_sys("poll");
@@ -490,6 +609,7 @@ main(int argc, char **argv)
 		if (p[1].revents & POLLIN)
 			want_scan = true;
 	}
+	checkpoint(&t); /* X: what is pending becomes durable, then done */
 	rewrite_free(&t.rw);
 	return 0;
 }

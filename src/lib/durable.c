@@ -24,7 +24,7 @@ static int override = -1;
 static int conservative = -1; /* control/conservativesync, once */
 static bool cached;
 static dev_t cached_dev;
-static bool cached_answer;
+static enum durable_kind cached_answer;
 
 void
 durable_set_override(int mode)
@@ -90,27 +90,29 @@ ext4_has_journal(dev_t dev)
 }
 #endif
 
-bool
-durable_journaled(int fd)
+/* fs_kind: FD's file system, cached per device */
+static enum durable_kind
+fs_kind(int fd)
 {
 #ifdef __linux__
 	struct statfs sfs;
 	struct stat st;
 	int saved = errno;
-	bool answer;
+	enum durable_kind answer = DURABLE_FSYNC;
 
 	if (override != -1)
-		return override == 1;
+		return override == 1 ? DURABLE_JOURNALED : DURABLE_FSYNC;
 	if (forced_conservative())
-		return false;
+		return DURABLE_FSYNC;
 	if (fstat(fd, &st) == -1) {
 		errno = saved;
-		return false;
+		return DURABLE_FSYNC;
 	}
 	if (cached && st.st_dev == cached_dev)
 		return cached_answer;
-	answer = fstatfs(fd, &sfs) == 0 && sfs.f_type == EXT4_MAGIC &&
-		 ext4_has_journal(st.st_dev);
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == EXT4_MAGIC)
+		answer = ext4_has_journal(st.st_dev) ? DURABLE_JOURNALED
+						     : DURABLE_BARRIER;
 	cached = true;
 	cached_dev = st.st_dev;
 	cached_answer = answer;
@@ -118,8 +120,34 @@ durable_journaled(int fd)
 	return answer;
 #else
 	(void)fd;
-	return override == 1;
+	return override == 1 ? DURABLE_JOURNALED : DURABLE_FSYNC;
 #endif
+}
+
+bool
+durable_journaled(int fd)
+{
+	return fs_kind(fd) == DURABLE_JOURNALED;
+}
+
+enum durable_kind
+durable_kind(int fd)
+{
+	return fs_kind(fd);
+}
+
+bool
+durable_barrier(int fd)
+{
+	/* syncfs writes every dirty page, inode and buffer of the file
+	 * system and waits for them, but on ext2/ext4 without a journal it
+	 * flushes the cache before its last wait for the buffer cache
+	 * (sync_filesystem: sync_fs(wait) comes before sync_blockdev), so
+	 * the directory and inode blocks written last may still sit in the
+	 * disk's cache: the fsync after it flushes once more */
+	if (syncfs(fd) == -1)
+		return false;
+	return fsync(fd) == 0;
 }
 
 bool

@@ -9,7 +9,9 @@
  * commit holding that change is, and commits reach the disk in order. There
  * a step that ends in an fsync needs no fsync of its own files before it:
  * durable_writeback is enough. Everywhere else (no journal, xfs, btrfs,
- * NFS, tmpfs, a failed test) every file is fsynced as before.
+ * NFS, tmpfs, a failed test) every file is fsynced as before, except
+ * that on ext2/ext4 without a journal a process that makes many files
+ * durable at once (qmail-todo) may use one durable_barrier for all.
  *
  * durable_journaled answers for FD's file system; the answer is cached per
  * device for the life of the process. control/conservativesync set to 1
@@ -21,9 +23,26 @@
 
 #include <stdbool.h>
 
-/* durable_journaled: returns true when FD is on ext4 with a journal and
- * control/conservativesync is not 1; false on any doubt */
+enum durable_kind {
+	DURABLE_FSYNC,	   /* fsync every file: any doubt, conservativesync */
+	DURABLE_JOURNALED, /* ext4 with a journal: one commit per step */
+	DURABLE_BARRIER	   /* ext2/ext4 without a journal: durable_barrier */
+};
+
+/* durable_kind: what FD's file system allows (see above); DURABLE_FSYNC
+ * when control/conservativesync is 1 or on any doubt */
+enum durable_kind durable_kind(int fd);
+
+/* durable_journaled: durable_kind(FD) == DURABLE_JOURNALED */
 bool durable_journaled(int fd);
+
+/* durable_barrier: makes everything written on FD's file system before
+ * the call durable (syncfs, then an fsync of FD for the flush that the
+ * last metadata writes of syncfs may lack); two flushes, whatever was
+ * written. Only where durable_kind says DURABLE_BARRIER: elsewhere syncfs
+ * promises less (FUSE, some network file systems). False (errno set) on
+ * failure. */
+bool durable_barrier(int fd);
 
 /* durable_writeback: writes FD's dirty data to the device and waits for
  * it, without a cache flush; false (errno set) when that failed */

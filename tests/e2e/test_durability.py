@@ -13,6 +13,10 @@ test user's home on it too):
   link; qmail-todo fsyncs nothing; the Maildir delivery writes back its
   file, links it into new/ and then fsyncs only new/.
 - control/conservativesync 1: every file is fsynced again, as before.
+- ext4 without a journal (a second image, made with -O ^has_journal, as
+  this VM's root file system is): qmail-queue and the Maildir delivery
+  fsync every file; qmail-todo fsyncs nothing per message and removes a
+  todo/ entry only after one syncfs and one fsync (its checkpoint).
 
 There is no honest power-loss test here: this machine has no device-mapper
 targets (dm-flakey, dm-log-writes) to drop or replay unflushed writes, and a
@@ -63,6 +67,9 @@ def flushes(calls):
 @needs_root
 @unittest.skipUnless(_have_tools(), "needs strace, mkfs.ext4 and losetup")
 class TestWriteOrder(unittest.TestCase):
+    MKFS = ()        # extra mkfs.ext4 options
+    JOURNAL = True   # what /sys/fs/ext4/*/journal_task must say
+
     @classmethod
     def setUpClass(cls):
         cls.inst = Instance("qmtdur")
@@ -71,7 +78,7 @@ class TestWriteOrder(unittest.TestCase):
         img = os.path.join(cls.inst.tmp, "ext4.img")
         with open(img, "wb") as f:
             f.truncate(64 * 1024 * 1024)
-        _run("mkfs.ext4", "-q", "-F", img)
+        _run("mkfs.ext4", "-q", "-F", *cls.MKFS, img)
         os.mkdir(cls.fs)
         try:
             _run("mount", "-o", "loop", img, cls.fs)
@@ -89,9 +96,10 @@ class TestWriteOrder(unittest.TestCase):
         name = os.path.basename(os.readlink("/sys/dev/block/%d:%d" % (
             os.major(dev), os.minor(dev))))
         with open("/sys/fs/ext4/%s/journal_task" % name) as f:
-            if not f.read().strip().isdigit():
+            if f.read().strip().isdigit() != cls.JOURNAL:
                 cls.tearDownClass()
-                raise unittest.SkipTest("the loop ext4 has no journal")
+                raise unittest.SkipTest("the loop ext4's journal is not "
+                                        "as asked")
         home = os.path.join(cls.fs, "home")
         os.mkdir(home)
         os.chmod(home, 0o755)
@@ -212,6 +220,44 @@ class TestWriteOrder(unittest.TestCase):
         self.assertTrue(any("/queue/local/" in n for n in names), names)
         self.assertTrue(any("/Maildir/tmp/" in n for n in names), names)
         self.assertTrue(names[-1].endswith("/Maildir/new>"), names)
+
+
+@needs_root
+@unittest.skipUnless(_have_tools(), "needs strace, mkfs.ext4 and losetup")
+class TestWriteOrderNoJournal(TestWriteOrder):
+    MKFS = ("-O", "^has_journal")
+    JOURNAL = False
+
+    # the journaled expectations do not hold here
+    test_journaled_one_flush_to_queue_one_to_deliver = None
+
+    def test_nojournal_checkpoint_before_todo_goes(self):
+        qq, send = self.deliver_one()
+        # qmail-queue: every file fsynced, todo/S after the link
+        names = [c[2] for c in flushes(qq)]
+        self.assertEqual(len(names), 3, qq)
+        self.assertIn("/queue/pid/", names[0])
+        self.assertIn("/queue/intd/", names[1])
+        self.assertRegex(names[2], r"/queue/todo/\d+>$")
+        # qmail-todo: no fsync of info/ or local/; syncfs then fsync of
+        # the queue, then (qmail-clean) the unlink of todo/S/N
+        fl = flushes(send)
+        self.assertFalse([c for c in fl if "/queue/info/" in c[2] or
+                          "/queue/local/" in c[2]], fl)
+        sfs = self.index(send, lambda c: c[1] == "syncfs" and
+                         c[2].endswith("/queue>"), "syncfs of the queue")
+        fs = self.index(send, lambda c: c[1] == "fsync" and
+                        c[2].endswith("/queue>") and c[0] == send[sfs][0],
+                        "fsync of the queue")
+        gone = self.index(send, lambda c: c[1] in ("unlink", "unlinkat")
+                          and "todo/" in c[2], "unlink of todo/S/N")
+        self.assertLess(sfs, fs)
+        self.assertLess(fs, gone)
+        # the Maildir: the tmp/ file, then new/
+        md = [c[2] for c in fl if "/Maildir/" in c[2]]
+        self.assertEqual(len(md), 2, fl)
+        self.assertIn("/Maildir/tmp/", md[0])
+        self.assertTrue(md[1].endswith("/Maildir/new>"), md)
 
 
 if __name__ == "__main__":

@@ -405,6 +405,26 @@ class SendTest(unittest.TestCase):
         self.assertEqual(len(maildir_messages(os.path.join(u.home,
                                                             "Maildir"))), 1)
 
+    def test_term_right_after_deliveries_redoes_nothing(self):
+        # on ext2/ext4 without a journal qmail-todo removes todo/ entries
+        # at a checkpoint up to 200 ms after it told qmail-send: a TERM
+        # before then must still leave no todo/ entry (a restart would
+        # prepare and deliver those messages again)
+        u = self.user("qmtsckpt")
+        md = os.path.join(u.home, "Maildir")
+        self.inst.start()
+        for n in range(20):
+            self.queue("s@example.org", ["qmtsckpt@testhost.example"], n=n)
+        wait_for(lambda: len(maildir_messages(md)) == 20, 20,
+                 what="20 deliveries")
+        self.inst.stop()
+        self.assertEqual(self.inst.queue_files("todo"), [])
+        self.inst.start()
+        time.sleep(1.5)
+        self.inst.stop()
+        self.assertEqual(len(maildir_messages(md)), 20)
+        self.assertEqual(self.inst.queue_files("todo"), [])
+
     # --- channels and concurrency -------------------------------------
 
     def test_local_and_remote_recipients(self):
