@@ -31,6 +31,7 @@
 #include "iobuf.h"
 #include "local.h"
 #include "prot.h"
+#include "pwhelper.h"
 #include "qlx.h"
 #include "spawn.h"
 #include "strbuf.h"
@@ -42,6 +43,7 @@ struct lspawn {
 	const char *defaultdelivery;
 	uid_t qmailp_uid;
 	gid_t nofiles_gid;
+	int pwsock; /* the passwd helper (pwhelper.h), or -1 */
 };
 
 /* say: writes a line to the delivery's output (the reply text) */
@@ -88,9 +90,26 @@ lookup_cdb(const char *local, struct users_entry *e)
 	return st == USERS_FOUND;
 }
 
-/* lookup_getpw: the passwd lookup of qmail-getpw(8), in a forked child
- * that runs as qmailp:nofiles as qmail-getpw did, minus its exec; exits
- * on failure. The child sends the six fields over a pipe, and the root
+/* finish_getpw: ends the delivery child after a failed passwd lookup with
+ * CODE, as qmail-lspawn treated qmail-getpw's exit codes */
+static _Noreturn void
+finish_getpw(int code)
+{
+	switch (code) {
+	case QLX_NFS:
+	case QLX_NOALIAS:
+	case QLX_NOMEM:
+	case QLX_USAGE:
+		_exit(code);
+	default:
+		_exit(QLX_SYS);
+	}
+}
+
+/* lookup_getpw: the passwd lookup of qmail-getpw(8), as qmailp:nofiles as
+ * qmail-getpw ran, minus its exec: asked of the long-lived helper
+ * (pwhelper.h), or, when that cannot answer, in a forked child; exits on
+ * failure. The six fields come back over a pipe either way, and the root
  * side parses them strictly, as it parsed qmail-getpw's output. */
 static void
 lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
@@ -101,6 +120,14 @@ lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 	ssize_t r;
 	pid_t pid;
 
+	if (pwhelper_lookup(ls->pwsock, local, &code, &out)) {
+		if (code != 0) {
+			if (out.len > 0)
+				say("qmail-getpw: %s\n", out.data);
+			finish_getpw(code);
+		}
+		goto decode;
+	}
 	if (pipe(pi) == -1)
 		_exit(QLX_SYS);
 	pid = fork();
@@ -141,18 +168,9 @@ lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 			_exit(QLX_SYS);
 	if (!WIFEXITED(wstat))
 		_exit(QLX_SYS);
-	code = WEXITSTATUS(wstat);
-	switch (code) {
-	case 0:
-		break;
-	case QLX_NFS:
-	case QLX_NOALIAS:
-	case QLX_NOMEM:
-	case QLX_USAGE:
-		_exit(code);
-	default:
-		_exit(QLX_SYS);
-	}
+	if ((code = WEXITSTATUS(wstat)) != 0)
+		finish_getpw(code);
+decode:
 	if (!users_decode(e, out.data ? out.data : "", out.len))
 		_exit(QLX_USAGE);
 	strbuf_free(&out);
@@ -262,7 +280,7 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
 		return pid;
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(QLX_SYS);
-	spawn_close_others();
+	spawn_close_others_except(((const struct lspawn *)ctx)->pwsock);
 	_exit(deliver(ctx, req));
 }
 
@@ -358,6 +376,8 @@ main(int argc, char **argv)
 			     auto_groups[AG_NOFILES]);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("unable to chdir to %s", auto_queue);
+	/* no helper: every lookup forks, as before */
+	ls.pwsock = pwhelper_start(ls.qmailp_uid, ls.nofiles_gid);
 	if (spawn_run(&ops, &ls, spawn_ceiling(), 0, 1) != 0)
 		return EXIT_TEMP;
 	return 0;

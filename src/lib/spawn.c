@@ -169,21 +169,41 @@ spawn_child_setup(int msgfd, int outfd)
 	return true;
 }
 
-void
-spawn_close_others(void)
+/* close_range_from: closes FROM..TO (TO inclusive, ~0U for all) */
+static void
+close_range_from(unsigned from, unsigned to)
 {
 	long max;
-	int fd;
+	unsigned fd;
 
+	if (from > to)
+		return;
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+	if (syscall(SYS_close_range, from, to, 0U) == 0)
 		return;
 #endif
 	max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 1L << 20)
 		max = 1L << 20;
-	for (fd = 3; fd < max; fd++)
-		close(fd);
+	for (fd = from; fd < (unsigned)max && fd <= to; fd++)
+		close((int)fd);
+}
+
+void
+spawn_close_others(void)
+{
+	close_range_from(3, ~0U);
+}
+
+void
+spawn_close_others_except(int keep)
+{
+	if (keep < 3) {
+		close_range_from(3, ~0U);
+		return;
+	}
+	close_range_from(3, (unsigned)keep - 1);
+	close_range_from((unsigned)keep + 1, ~0U);
 }
 
 static void

@@ -82,6 +82,8 @@ bool spawn_child_setup(int msgfd, int outfd);
  * hold the spawner's pipes and the other deliveries' messages and output
  * pipes (an exec closes them: they are close-on-exec). */
 void spawn_close_others(void);
+/* spawn_close_others_except: the same, but KEEP stays open (if >= 3) */
+void spawn_close_others_except(int keep);
 
 /* spawn_finish_text: cuts REPLY (status byte + text) at the first NUL
  * and to SPAWN_TEXT_MAX bytes of text, marking a cut with "..." */

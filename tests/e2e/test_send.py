@@ -51,6 +51,22 @@ def group_pids(pgid):
     return pids
 
 
+def _comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 @needs_root
 class SendTest(unittest.TestCase):
     @classmethod
@@ -424,6 +440,40 @@ class SendTest(unittest.TestCase):
         self.inst.stop()
         self.assertEqual(len(maildir_messages(md)), 20)
         self.assertEqual(self.inst.queue_files("todo"), [])
+
+    def test_passwd_helper_is_qmailp_and_deliveries_survive_its_death(self):
+        # qmail-lspawn asks one long-lived helper (a fork of itself, as
+        # qmailp:nofiles) for passwd lookups; it holds nothing of the
+        # spawner's but fd 2, and when it is gone a lookup forks as before
+        u = self.user("qmtspwh")
+        md = os.path.join(u.home, "Maildir")
+        send = self.inst.start()
+        lspawn = [p for p in group_pids(send.pid)
+                  if _comm(p) == "qmail-lspawn" and
+                  _comm(_ppid(p)) != "qmail-lspawn"]
+        helpers = [p for p in group_pids(send.pid)
+                   if _comm(p) == "qmail-lspawn" and _ppid(p) in lspawn]
+        self.assertEqual(len(helpers), 1, (lspawn, helpers))
+        h = helpers[0]
+        qmailp = harness.pwd.getpwnam("qmailp").pw_uid
+        with open("/proc/%d/status" % h) as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        self.assertEqual(set(int(x) for x in uids), {qmailp})
+        fds = {int(fd): os.readlink("/proc/%d/fd/%s" % (h, fd))
+               for fd in os.listdir("/proc/%d/fd" % h)}
+        self.assertEqual(fds[0], "/dev/null")
+        self.assertEqual(fds[1], "/dev/null")
+        others = [v for k, v in fds.items() if k > 2]
+        self.assertEqual(len(others), 1, fds)
+        self.assertTrue(others[0].startswith("socket:"), fds)
+        self.queue("s@example.org", ["qmtspwh@testhost.example"], n=1)
+        wait_for(lambda: len(maildir_messages(md)) == 1, 20,
+                 what="delivery through the helper")
+        os.kill(h, signal.SIGKILL)
+        self.queue("s@example.org", ["qmtspwh@testhost.example"], n=2)
+        wait_for(lambda: len(maildir_messages(md)) == 2, 20,
+                 what="delivery without the helper")
+        self.assertNotRegex(log_text(self.inst), r"deferral|failure")
 
     # --- channels and concurrency -------------------------------------
 

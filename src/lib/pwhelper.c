@@ -1,0 +1,190 @@
+/*
+ * pwhelper.c - see pwhelper.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "getpw.h"
+#include "iobuf.h"
+#include "prot.h"
+#include "pwhelper.h"
+#include "qlx.h"
+#include "spawn.h"
+
+union fdmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* take_fd: the one descriptor passed with MH, or -1; closes any other */
+static int
+take_fd(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	int fd = -1, extra;
+	size_t i, n;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0))
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&extra, CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
+			if (fd == -1)
+				fd = extra;
+			else
+				close(extra);
+		}
+	}
+	return fd;
+}
+
+static void
+answer(int fd, int code, const struct strbuf *text)
+{
+	char c = (char)code;
+
+	if (fd_write_all(fd, &c, 1) && text->len > 0)
+		(void)fd_write_all(fd, text->data, text->len);
+	close(fd);
+}
+
+static _Noreturn void
+serve(int sock)
+{
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	char local[PWHELPER_LOCAL_MAX + 1];
+	union fdmsg cm;
+	struct msghdr mh;
+	struct iovec iov;
+	ssize_t r;
+	int fd, code;
+
+	for (;;) {
+		memset(&mh, 0, sizeof mh);
+		iov.iov_base = local;
+		iov.iov_len = sizeof local - 1;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof cm.buf;
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (r == 0)
+			_exit(0); /* qmail-lspawn is gone */
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(111);
+		}
+		if ((fd = take_fd(&mh)) == -1)
+			continue; /* nowhere to answer */
+		strbuf_truncate(&out, 0);
+		strbuf_truncate(&why, 0);
+		if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		    memchr(local, '\0', (size_t)r) != NULL) {
+			answer(fd, QLX_USAGE, &why);
+			continue;
+		}
+		local[r] = '\0';
+		code = getpw_lookup(local, &out, &why);
+		answer(fd, code, code == 0 ? &out : &why);
+	}
+}
+
+int
+pwhelper_start(uid_t uid, gid_t gid)
+{
+	int sv[2], null;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1) {
+		int err = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		signal(SIGPIPE, SIG_IGN);
+		signal(SIGCHLD, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* nothing of the spawner's but fd 2: not its request pipe,
+		 * not its answers to qmail-send */
+		null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
+			_exit(111);
+		spawn_close_others_except(sv[1]);
+		if (!prot_drop(uid, gid))
+			_exit(111);
+		serve(sv[1]);
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+bool
+pwhelper_lookup(int sock, const char *local, int *code, struct strbuf *text)
+{
+	char buf[PWHELPER_ANSWER_MAX + 2];
+	union fdmsg cm;
+	struct msghdr mh;
+	struct iovec iov;
+	size_t len = strlen(local), got = 0;
+	ssize_t r;
+	int pi[2];
+
+	if (sock < 0 || len == 0 || len > PWHELPER_LOCAL_MAX)
+		return false;
+	if (pipe2(pi, O_CLOEXEC) == -1)
+		return false;
+	memset(&mh, 0, sizeof mh);
+	memset(&cm, 0, sizeof cm);
+	iov.iov_base = (char *)local;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof cm.buf;
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &pi[1], sizeof(int));
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	close(pi[1]);
+	if (r != (ssize_t)len) {
+		close(pi[0]);
+		return false;
+	}
+	for (;;) {
+		r = read(pi[0], buf + got, sizeof buf - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (got == sizeof buf)
+			break; /* longer than any answer: unusable */
+	}
+	close(pi[0]);
+	if (r < 0 || got == 0 || got == sizeof buf)
+		return false;
+	*code = (unsigned char)buf[0];
+	strbuf_truncate(text, 0);
+	return strbuf_append(text, buf + 1, got - 1);
+}
