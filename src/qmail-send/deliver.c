@@ -180,6 +180,7 @@ job_close(struct send *st, size_t j)
 	if (job->hiteof && job->numtodo == 0) {
 		if (queue_path(&st->fn, chan_dir[c], job->id) &&
 		    unlink(st->fn.data) == 0) {
+			sched_chan_gone(st, c, job->id);
 			sched_done_add(st, job->id, st->now);
 			return;
 		}
@@ -190,7 +191,7 @@ job_close(struct send *st, size_t j)
 		log_end();
 		dt = st->now + SLEEP_SYSFAIL;
 	}
-	sched_insert(st, &st->chan[c].pq, job->id, dt);
+	sched_chan(st, c, job->id, dt, false);
 }
 
 /* ------------------------------------------------------- deliveries */
@@ -550,8 +551,10 @@ pass_open(struct send *st, int c)
 		goto trouble;
 	fd = open(st->fn.data, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
-		if (errno == ENOENT)
-			return true; /* this channel is done */
+		if (errno == ENOENT) {
+			sched_chan_gone(st, c, pe.id); /* this channel is done */
+			return true;
+		}
 		goto trouble;
 	}
 	j = job_alloc(st);
@@ -585,7 +588,7 @@ trouble:
 	log_add(st->fn.data ? st->fn.data : chan_dir[c]);
 	log_add("; will try again later");
 	log_end();
-	sched_insert(st, &ch->pq, pe.id, st->now + SLEEP_SYSFAIL);
+	sched_chan(st, c, pe.id, st->now + SLEEP_SYSFAIL, false);
 	return true;
 }
 

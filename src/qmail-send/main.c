@@ -15,6 +15,7 @@
  * and exits 0. Exit 111 when it cannot start (controls, queue directory,
  * lock, spawners); the reason goes to the log, since fd 2 is a pipe.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -133,6 +134,7 @@ send_free(struct send *st)
 		strbuf_free(&ch->out);
 		strbuf_free(&ch->reply.text);
 		prioq_free(&ch->pq);
+		idset_free(&ch->mem);
 		if (ch->pass.id)
 			close(ch->pass.fd);
 	}
@@ -142,6 +144,8 @@ send_free(struct send *st)
 	free(st->freejobs);
 	prioq_free(&st->pqdone);
 	prioq_free(&st->pqfail);
+	if (st->rescan_dir != NULL)
+		closedir(st->rescan_dir);
 	strbuf_free(&st->todo_buf);
 	strbuf_free(&st->fn);
 	strbuf_free(&st->fn2);
@@ -180,6 +184,7 @@ main(void)
 		cannot_start("hath the daemon spawn no fire?");
 	sched_start(&st);
 	st.cleanup_time = st.now;
+	st.rescan_time = st.now + SCHED_RESCAN; /* sched_start was one */
 	log_status(&st);
 	todo_init(&st);
 

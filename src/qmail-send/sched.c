@@ -9,6 +9,16 @@
  * At exit each waiting message's next attempt is stored as the mtime of
  * its channel file (sched_finish), as qmail does.
  *
+ * A channel's queue holds only messages due within SCHED_HORIZON, at most
+ * SCHED_CAP (sched_chan); any other is "spilled": its next attempt goes
+ * to the mtime of its channel file at once, and it waits on disk. A pass
+ * over local/ and remote/ (rescan_step, BATCH entries per loop, every
+ * SCHED_RESCAN seconds, sooner when a due message found no room, and at
+ * once on ALRM) loads the messages that have come due. A message whose
+ * todo/ entry exists is left alone: qmail-todo is writing its files or
+ * has told us already. So qmail-send's memory and its work per loop stay
+ * bounded however many messages wait for a dead host.
+ *
  * Finishing a message (messdone): when neither local/S/N nor remote/S/N
  * is left, inject the bounce (if any), remove info/S/N and have
  * qmail-clean remove mess/S/N. The periodic cleanup walks mess/, a few
@@ -56,6 +66,50 @@ sched_done_add(struct send *st, unsigned long id, time_t dt)
 	sched_insert(st, &st->pqdone, id, dt);
 }
 
+/* spill_time: stores DT as the mtime of channel C's file of ID */
+static void
+spill_time(struct send *st, int c, unsigned long id, time_t dt)
+{
+	struct utimbuf ut;
+
+	if (!queue_path(&st->fn2, chan_dir[c], id))
+		return;
+	ut.actime = ut.modtime = dt;
+	if (utime(st->fn2.data, &ut) == -1 && errno != ENOENT) {
+		log_begin();
+		log_add("warning: unable to utime ");
+		log_add(st->fn2.data);
+		log_add("; message will be retried too soon");
+		log_end();
+	}
+}
+
+void
+sched_chan(struct send *st, int c, unsigned long id, time_t dt, bool on_disk)
+{
+	struct chan *ch = &st->chan[c];
+
+	if (dt <= st->now + SCHED_HORIZON &&
+	    (idset_has(&ch->mem, id) || ch->mem.len < SCHED_CAP) &&
+	    idset_add(&ch->mem, id)) {
+		sched_insert(st, &ch->pq, id, dt);
+		return;
+	}
+	/* on disk until a pass finds it due (idset_add can only fail for
+	 * memory: then too) */
+	if (dt <= st->now + SCHED_HORIZON)
+		st->rescan_soon = true;
+	idset_del(&ch->mem, id);
+	if (!on_disk)
+		spill_time(st, c, id, dt);
+}
+
+void
+sched_chan_gone(struct send *st, int c, unsigned long id)
+{
+	idset_del(&st->chan[c].mem, id);
+}
+
 static void
 warn_file(const char *what, const struct strbuf *fn, const char *tail)
 {
@@ -99,7 +153,7 @@ sched_add(struct send *st, unsigned long id)
 		if (!queue_path(&st->fn, chan_dir[c], id))
 			goto fail;
 		if (stat(st->fn.data, &sb) == 0) {
-			sched_insert(st, &st->chan[c].pq, id, sb.st_mtime);
+			sched_chan(st, c, id, sb.st_mtime, true);
 			any = true;
 		} else if (errno != ENOENT) {
 			warn_file("warning: unable to stat ", &st->fn,
@@ -166,6 +220,15 @@ sched_run_now(struct send *st)
 
 	for (c = 0; c < CHANNELS; c++)
 		prioq_set_all(&st->chan[c].pq, st->now);
+	/* and those waiting on disk: a pass that takes them all as due */
+	st->rescan_all = true;
+	st->rescan_time = st->now;
+	if (st->rescan_running) {
+		if (st->rescan_dir != NULL)
+			closedir(st->rescan_dir);
+		st->rescan_dir = NULL;
+		st->rescan_running = false;
+	}
 }
 
 bool
@@ -318,6 +381,96 @@ cleanup_step(struct send *st)
 	}
 }
 
+/* rescan_load: a channel file met by a pass: loads it when it is due and
+ * not known already */
+static void
+rescan_load(struct send *st, int c, unsigned long id)
+{
+	struct chan *ch = &st->chan[c];
+	struct stat sb;
+
+	if (idset_has(&ch->mem, id))
+		return;
+	if (!queue_path(&st->fn, chan_dir[c], id) ||
+	    stat(st->fn.data, &sb) == -1)
+		return; /* gone meanwhile, or trouble: the next pass */
+	if (!st->rescan_all && sb.st_mtime > st->now + SCHED_HORIZON)
+		return;
+	if (ch->mem.len >= SCHED_CAP) {
+		st->rescan_soon = true;
+		return;
+	}
+	/* qmail-todo is writing it, or has told us and not yet removed
+	 * todo/S/N (its checkpoint): look again soon */
+	if (exists(st, "todo", id) != 0) {
+		st->rescan_skipped = true;
+		return;
+	}
+	sched_chan(st, c, id, st->rescan_all ? st->now : sb.st_mtime, true);
+}
+
+/* rescan_step: BATCH entries of the pass over local/ and remote/ */
+static void
+rescan_step(struct send *st)
+{
+	struct dirent *d;
+	unsigned long id;
+	char dir[64];
+	int n;
+
+	if (!st->rescan_running) {
+		if (st->now < st->rescan_time &&
+		    !(st->rescan_soon &&
+		      st->chan[0].mem.len < SCHED_CAP / 2 &&
+		      st->chan[1].mem.len < SCHED_CAP / 2))
+			return;
+		st->rescan_running = true;
+		st->rescan_soon = false;
+		st->rescan_chan = 0;
+		st->rescan_split = 0;
+		st->rescan_dir = NULL;
+	}
+	for (n = 0; n < BATCH; n++) {
+		if (st->rescan_dir == NULL) {
+			if (st->rescan_split >= (auto_split ? auto_split : 1)) {
+				st->rescan_split = 0;
+				st->rescan_chan++;
+			}
+			if (st->rescan_chan >= CHANNELS) {
+				st->rescan_running = false;
+				if (st->rescan_skipped) {
+					st->rescan_backoff =
+					    st->rescan_backoff == 0 ? 1
+					    : st->rescan_backoff * 2 >
+						      SCHED_RESCAN
+						? SCHED_RESCAN
+						: st->rescan_backoff * 2;
+					st->rescan_time =
+					    st->now + st->rescan_backoff;
+				} else {
+					st->rescan_all = false;
+					st->rescan_backoff = 0;
+					st->rescan_time = st->now + SCHED_RESCAN;
+				}
+				st->rescan_skipped = false;
+				return;
+			}
+			snprintf(dir, sizeof dir, "%s/%lu",
+				 chan_dir[st->rescan_chan], st->rescan_split++);
+			st->rescan_dir = opendir(dir);
+			continue;
+		}
+		if ((d = readdir(st->rescan_dir)) == NULL) {
+			closedir(st->rescan_dir);
+			st->rescan_dir = NULL;
+			continue;
+		}
+		if (queue_parse_id(d->d_name, &id) &&
+		    queue_split(id) == st->rescan_split - 1)
+			rescan_load(st, st->rescan_chan, id);
+	}
+}
+
 void
 sched_do(struct send *st)
 {
@@ -336,8 +489,10 @@ sched_do(struct send *st)
 		prioq_delmin(&st->pqdone);
 		messdone(st, pe.id);
 	}
-	if (!st->flag_exit)
+	if (!st->flag_exit) {
 		cleanup_step(st);
+		rescan_step(st);
+	}
 }
 
 void
@@ -355,4 +510,10 @@ sched_wakeup(const struct send *st, time_t *wakeup)
 		*wakeup = st->now;
 	else if (st->cleanup_time < *wakeup)
 		*wakeup = st->cleanup_time;
+	if (st->rescan_running ||
+	    (st->rescan_soon && st->chan[0].mem.len < SCHED_CAP / 2 &&
+	     st->chan[1].mem.len < SCHED_CAP / 2))
+		*wakeup = st->now;
+	else if (st->rescan_time < *wakeup)
+		*wakeup = st->rescan_time;
 }

@@ -13,8 +13,13 @@
  *              scan of info/, finishing messages, the periodic cleanup
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
- * Memory: per queued message, one 16-byte entry in each priority queue it
- * is waiting in; per delivery under way, one slot and its job. Nothing
+ * Memory: a channel keeps in memory only the messages due within
+ * SCHED_HORIZON seconds, at most SCHED_CAP of them (a 16-byte heap entry
+ * and an id-set slot each), plus those under way (a slot and a job
+ * each). Every other queued message waits on disk, its next attempt the
+ * mtime of its local/S/N or remote/S/N, until a pass over those
+ * directories (every SCHED_RESCAN seconds, BATCH entries per loop) finds
+ * it due: memory follows the deliveries, not the queue. Nothing
  * here exits except main(); on ENOMEM or I/O errors a part logs, backs off
  * (SLEEP_SYSFAIL) and tries again later.
  */
@@ -27,6 +32,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "idset.h"
 #include "iobuf.h"
 #include "prioq.h"
 #include "rewrite.h"
@@ -45,6 +51,9 @@
 #define RECORD_MAX    1100   /* a record of info/, local/ or remote/ */
 #define OUTBUF_MAX    65536  /* requests queued for one spawner */
 #define SLOT_MAX      65535  /* the widened spawner protocol's slot limit */
+#define SCHED_HORIZON 600    /* due later than this: the message waits on disk */
+#define SCHED_CAP     50000  /* messages one channel keeps in memory */
+#define SCHED_RESCAN  300    /* seconds between passes over the channel dirs */
 
 struct conf {
 	unsigned long lifetime;
@@ -104,6 +113,7 @@ struct chan {
 	size_t outpos;
 	struct reply reply;
 	struct prioq pq;
+	struct idset mem; /* ids in pq or under way on this channel */
 	struct pass pass;
 };
 
@@ -128,6 +138,16 @@ struct send {
 	bool cleanup_running;
 	unsigned long cleanup_split;
 	void *cleanup_dir;
+	/* passes over local/ and remote/ for messages waiting on disk */
+	time_t rescan_time;
+	bool rescan_running;
+	bool rescan_soon; /* a due message found no room: pass again soon */
+	bool rescan_all;  /* ALRM: every message is due */
+	bool rescan_skipped; /* a due message had a todo/ entry: pass again */
+	time_t rescan_backoff; /* after such a pass: 1, 2, 4 ... SCHED_RESCAN s */
+	int rescan_chan;
+	unsigned long rescan_split;
+	void *rescan_dir;
 	/* scratch file names */
 	struct strbuf fn, fn2;
 };
@@ -164,6 +184,9 @@ void sched_run_now(struct send *st);
 void sched_insert(struct send *st, struct prioq *pq, unsigned long id,
 		  time_t dt);
 void sched_done_add(struct send *st, unsigned long id, time_t dt);
+void sched_chan(struct send *st, int c, unsigned long id, time_t dt,
+		bool on_disk);
+void sched_chan_gone(struct send *st, int c, unsigned long id);
 void sched_do(struct send *st);
 void sched_wakeup(const struct send *st, time_t *wakeup);
 bool sched_clean(struct send *st, const char *path);

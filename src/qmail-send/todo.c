@@ -77,7 +77,7 @@ todo_record(struct send *st, char *rec, size_t len)
 	}
 	for (c = 0; c < CHANNELS; c++)
 		if (rec[1] == 'B' || rec[1] == (c == CHAN_LOCAL ? 'L' : 'R'))
-			sched_insert(st, &st->chan[c].pq, id, st->now);
+			sched_chan(st, c, id, st->now, false);
 	if (rec[1] == 'X')
 		sched_done_add(st, id, st->now);
 	todo_tell(st, '+');

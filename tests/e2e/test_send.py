@@ -517,6 +517,38 @@ class SendTest(unittest.TestCase):
                       "in the queue too long.", b.get_payload())
         self.wait_queue_empty()
 
+    def test_far_retry_waits_on_disk_until_due_or_alrm(self):
+        # a message whose next attempt is more than SCHED_HORIZON (600 s)
+        # away leaves qmail-send's memory: the attempt time goes to the
+        # mtime of local/S/N at once, and only a pass over local/ (or
+        # ALRM) brings it back
+        r = self.user("qmtsdisk")
+        r.write(".qmail", "|exit 111\n")
+        self.inst.start()
+        self.queue("s@example.org", ["qmtsdisk@testhost.example"])
+        self.wait_log(r"^delivery \d+: deferral: ")
+        # a day old: the next retry is hours away
+        (info,) = self.inst.queue_files("info")
+        old = time.time() - 86400
+        os.utime(info, (old, old))
+        self.inst.signal(signal.SIGALRM)
+        self.wait_log(r"^delivery \d+: deferral: ", 2)
+        (local,) = self.inst.queue_files("local")
+        wait_for(lambda: os.stat(local).st_mtime > time.time() + 600, 10,
+                 what="the next attempt stored on disk")
+        self.inst.signal(signal.SIGALRM)
+        self.wait_log(r"^delivery \d+: deferral: ", 3)
+        wait_for(lambda: os.stat(local).st_mtime > time.time() + 600, 10,
+                 what="the next attempt stored on disk again")
+        # a restart leaves it on disk: nothing is due
+        self.inst.stop()
+        self.inst.start()
+        time.sleep(2)
+        self.assertEqual(count_in_log(self.inst, r"^delivery \d+: deferral: "),
+                         3)
+        self.inst.signal(signal.SIGALRM)
+        self.wait_log(r"^delivery \d+: deferral: ", 4)
+
     # --- the crash test ------------------------------------------------
 
     def test_kill_9_during_200_deliveries_loses_nothing(self):
