@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,15 +46,6 @@
 #endif
 #endif
 
-/* the message file's fsync, run beside the envelope's (conservative mode):
- * both must have returned before the link into todo/ */
-struct bgsync {
-	pthread_t thread;
-	int fd;
-	int err; /* 0, or fsync's errno */
-	bool running;
-};
-
 struct job {
 	pid_t pid;
 	uid_t uid;
@@ -64,7 +54,6 @@ struct job {
 	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
 	int messfd, intdfd;
 	bool journaled; /* durable_journaled: one fsync at the commit */
-	struct bgsync messsync;
 	bool made_pid, made_mess, made_intd;
 };
 
@@ -254,55 +243,6 @@ pid_open(struct job *j)
 		die_nomem_qq();
 }
 
-static void *
-bgsync_run(void *arg)
-{
-	struct bgsync *b = arg;
-
-	b->err = fsync(b->fd) == 0 ? 0 : errno ? errno : EIO;
-	return NULL;
-}
-
-/* sync_message: makes the message file durable: written back (journaled;
- * the commit's fsync flushes it), or fsynced by a thread while the
- * envelope is read, written and fsynced (the two flushes overlap), or
- * fsynced here if no thread can be had; sync_message_wait collects it */
-static void
-sync_message(struct job *j)
-{
-	struct bgsync *b = &j->messsync;
-
-	if (j->journaled) {
-		if (!durable_writeback(j->messfd))
-			die(QQ_EXIT_WRITE, "cannot write the message");
-		return;
-	}
-	b->fd = j->messfd;
-	b->err = 0;
-	if (pthread_create(&b->thread, NULL, bgsync_run, b) == 0) {
-		b->running = true;
-		return;
-	}
-	if (fsync(j->messfd) == -1)
-		die(QQ_EXIT_WRITE, "cannot write the message");
-}
-
-static void
-sync_message_wait(struct job *j)
-{
-	struct bgsync *b = &j->messsync;
-
-	if (!b->running)
-		return;
-	b->running = false;
-	if (pthread_join(b->thread, NULL) != 0)
-		b->err = EIO; /* cannot happen: the thread is joinable */
-	if (b->err != 0) {
-		errno = b->err;
-		die(QQ_EXIT_WRITE, "cannot write the message");
-	}
-}
-
 /* write_message: the Received line and fd 0, copied to mess/S/N */
 static void
 write_message(struct job *j)
@@ -329,9 +269,10 @@ write_message(struct job *j)
 			die(QQ_EXIT_WRITE, "cannot write the message");
 		in.pos = in.len;
 	}
-	if (!iobuf_flush(&out))
+	/* journaled: written to the disk now, made durable by the commit's
+	 * fsync (doc/INTERNALS.md); else fsynced here */
+	if (!iobuf_flush(&out) || !durable_sync(j->messfd, !j->journaled))
 		die(QQ_EXIT_WRITE, "cannot write the message");
-	sync_message(j);
 }
 
 /* write_envelope: u<uid>\0p<pid>\0 then the records from fd 1, checked as
@@ -458,7 +399,6 @@ main(void)
 
 	write_message(&j);
 	write_envelope(&j);
-	sync_message_wait(&j);
 	commit(&j);
 	trigger();
 	_exit(QQ_EXIT_OK);
