@@ -67,12 +67,36 @@ struct todo {
 	size_t npending;
 	unsigned long pending_set[PENDING_SLOTS]; /* 0: empty */
 	long long checkpoint_at; /* monotonic ms, when npending > 0 */
+	bool scan_again; /* a scan stopped with PENDING_MAX waiting */
 	bool flag_reread;
 	bool flag_exit;
 };
 
 static void send_log(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+static void checkpoint(struct todo *t);
+
+/* the state lost_send checkpoints; set once in main */
+static struct todo *the_todo;
+
+/* lost_send: a write to qmail-send failed, so it is gone or going: the
+ * messages it took ('+') and that wait for a checkpoint are made durable
+ * first (else a restart would prepare and deliver them again), then exit
+ * 111. A failure inside that checkpoint's own log line ends up here
+ * again and just exits. */
+static _Noreturn void
+lost_send(void)
+{
+	static bool once;
+	int err = errno;
+
+	if (!once && the_todo != NULL) {
+		once = true;
+		checkpoint(the_todo);
+	}
+	errno = err;
+	die_temp_sys("lost connection to qmail-send");
+}
 
 static void
 send_log(const char *fmt, ...)
@@ -92,7 +116,7 @@ send_log(const char *fmt, ...)
 	line[n + 1] = '\0';
 	/* a sender with a NUL cannot exist; cut at one anyway */
 	if (!fd_write_all(FD_TOSEND, line, strlen(line) + 1))
-		die_temp_sys("lost connection to qmail-send");
+		lost_send();
 }
 
 /* log_safe: as qmail's logsafe, so that an envelope sender cannot forge
@@ -169,11 +193,13 @@ is_pending(const struct todo *t, unsigned long id)
 	return t->npending > 0 && t->pending_set[pending_slot(t, id)] == id;
 }
 
-/* pending_add: ID waits for the next checkpoint (there is room: the
- * caller checkpoints at PENDING_MAX) */
+/* pending_add: ID waits for the next checkpoint (there is room: scan
+ * processes no message while PENDING_MAX wait) */
 static void
 pending_add(struct todo *t, unsigned long id)
 {
+	if (t->npending >= PENDING_MAX)
+		die_temp("bug: no room for a pending message");
 	if (t->npending == 0)
 		t->checkpoint_at = now_ms() + CHECKPOINT_MS;
 	t->pending[t->npending++] = id;
@@ -458,7 +484,7 @@ process(struct todo *t, unsigned long id)
 				    : (ch[1].fd != -1 ? 'R' : 'X'),
 		     id);
 	if (!fd_write_all(FD_TOSEND, msg, (size_t)i + 1))
-		die_temp_sys("lost connection to qmail-send");
+		lost_send();
 	while (!read_send(t, true))
 		;
 	if (t->kind == DURABLE_BARRIER)
@@ -494,7 +520,9 @@ drain_trigger(int fd)
 		;
 }
 
-/* scan: one pass over todo/; stops early on X from qmail-send */
+/* scan: one pass over todo/; stops early on X from qmail-send, and when
+ * PENDING_MAX messages wait for a checkpoint that failed (then
+ * t->scan_again: the main loop scans again once one succeeds) */
 static void
 scan(struct todo *t)
 {
@@ -513,6 +541,13 @@ scan(struct todo *t)
 			if (!queue_parse_id(d->d_name, &id) ||
 			    queue_split(id) != s || is_pending(t, id))
 				continue;
+			if (t->npending >= PENDING_MAX) {
+				checkpoint(t);
+				if (t->npending >= PENDING_MAX) {
+					t->scan_again = true;
+					break;
+				}
+			}
 			process(t, id);
 			checkpoint_due(t);
 			read_send(t, false);
@@ -524,7 +559,7 @@ scan(struct todo *t)
 				break;
 		}
 		closedir(dp);
-		if (t->flag_exit)
+		if (t->flag_exit || t->scan_again)
 			return;
 	}
 }
@@ -543,8 +578,15 @@ main(int argc, char **argv)
 	(void)argc;
 	die_init(argv[0] ? argv[0] : "qmail-todo");
 	signal(SIGPIPE, SIG_IGN);
+	/* qmail-send decides when we stop (X, or end of file): a signal to
+	 * the whole process group must not kill us with messages waiting
+	 * for a checkpoint */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	umask(077);
 	memset(&t, 0, sizeof t);
+	the_todo = &t;
 	rewrite_init(&t.rw);
 	if (rewrite_load(&t.rw, auto_qmail, &failed) != CTL_OK)
 		die_temp("cannot read %s", failed);
@@ -588,6 +630,11 @@ main(int argc, char **argv)
 			continue;
 		}
 		checkpoint_due(&t);
+		if (t.scan_again && t.npending < PENDING_MAX) {
+			t.scan_again = false;
+			want_scan = true;
+			continue;
+		}
 		p[0].fd = FD_FROMSEND;
 		p[0].events = POLLIN;
 		p[1].fd = t.trigger;

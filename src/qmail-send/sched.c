@@ -145,7 +145,11 @@ sched_add(struct send *st, unsigned long id)
 
 	switch (exists(st, "todo", id)) {
 	case 1:
-		return; /* qmail-todo will do it again and tell us */
+		/* at start: qmail-todo will do it again and tell us. Later
+		 * (a retry from pqfail) it may have told us already and be
+		 * waiting for its checkpoint: then the channel files wait on
+		 * disk until a pass (rescan_step) finds them, todo/S/N gone */
+		return;
 	case -1:
 		goto fail;
 	}
@@ -438,6 +442,10 @@ rescan_step(struct send *st)
 			}
 			if (st->rescan_chan >= CHANNELS) {
 				st->rescan_running = false;
+				/* ALRM's pass is over: a message it skipped
+				 * (todo/S/N still there) is new and due by
+				 * its mtime anyway */
+				st->rescan_all = false;
 				if (st->rescan_skipped) {
 					st->rescan_backoff =
 					    st->rescan_backoff == 0 ? 1
@@ -448,7 +456,6 @@ rescan_step(struct send *st)
 					st->rescan_time =
 					    st->now + st->rescan_backoff;
 				} else {
-					st->rescan_all = false;
 					st->rescan_backoff = 0;
 					st->rescan_time = st->now + SCHED_RESCAN;
 				}
