@@ -561,7 +561,8 @@ addr_quote_local(struct strbuf *out, const char *local, size_t len)
 	if (!strbuf_appendc(out, '"'))
 		return false;
 	for (i = 0; i < len; i++) {
-		if ((local[i] == '"' || local[i] == '\\') &&
+		if ((local[i] == '"' || local[i] == '\\' || local[i] == '\r' ||
+			local[i] == '\n') &&
 		    !strbuf_appendc(out, '\\'))
 			return false;
 		if (!strbuf_appendc(out, local[i]))
@@ -571,14 +572,21 @@ addr_quote_local(struct strbuf *out, const char *local, size_t len)
 }
 
 bool
+addr_quote_str(struct strbuf *out, const char *s, size_t len)
+{
+	size_t at;
+
+	if (len == 0)
+		return strbuf_terminate(out);
+	at = addr_split(s, len);
+	return addr_quote_local(out, s, at) &&
+	    strbuf_append(out, s + at, len - at);
+}
+
+bool
 addr_quote(struct strbuf *out, const struct addr *a)
 {
-	if (a->text.len == 0)
-		return strbuf_terminate(out);
-	if (!addr_quote_local(out, a->text.data, a->at))
-		return false;
-	return strbuf_append(out, a->text.data + a->at,
-	    a->text.len - a->at);
+	return addr_quote_str(out, a->text.data, a->text.len);
 }
 
 enum addr_status

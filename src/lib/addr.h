@@ -86,8 +86,13 @@ enum addr_status addr_qualify(struct addr *a, const struct addr_defaults *d);
 /* addr_quote: appends A to OUT with the local part quoted if it needs it
  * (RFC 5322 dot-atom or quoted-string); false on ENOMEM */
 bool addr_quote(struct strbuf *out, const struct addr *a);
-/* addr_quote_local: appends LOCAL (LEN bytes) quoted if needed */
+/* addr_quote_local: appends LOCAL (LEN bytes) quoted if needed; inside
+ * quotes '"', '\\', CR and LF get a backslash (qmail's quote.c) */
 bool addr_quote_local(struct strbuf *out, const char *local, size_t len);
+/* addr_quote_str: addr_quote of the address S (LEN bytes) as it stands
+ * (the local part is what precedes the last '@'), without an addr: for
+ * envelope addresses in Return-Path lines and bounces */
+bool addr_quote_str(struct strbuf *out, const char *s, size_t len);
 /* addr_unquote_local: appends the unquoted form of S (a dot-atom or a
  * quoted-string, LEN bytes) to OUT; ADDR_SYNTAX if S is neither */
 enum addr_status addr_unquote_local(struct strbuf *out, const char *s,

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "addr.h"
 #include "bounce.h"
 
 enum bounce_kind
@@ -53,64 +54,10 @@ fail:
 	return false;
 }
 
-/* atom: the characters a local part may hold without quotes */
-static bool
-atom(unsigned char c)
-{
-	if (c >= 128 || c <= 32 || c == 127)
-		return false;
-	return strchr("()<>@,;:\\\".[]", c) == NULL || c == '.';
-}
-
-static bool
-quote_need(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return true;
-	for (i = 0; i < n; i++)
-		if (!atom((unsigned char)s[i]))
-			return true;
-	if (s[0] == '.' || s[n - 1] == '.')
-		return true;
-	for (i = 0; i + 1 < n; i++)
-		if (s[i] == '.' && s[i + 1] == '.')
-			return true;
-	return false;
-}
-
-static bool
-quote_part(struct strbuf *out, const char *s, size_t n)
-{
-	size_t i;
-
-	if (!quote_need(s, n))
-		return strbuf_append(out, s, n);
-	if (!strbuf_appendc(out, '"'))
-		return false;
-	for (i = 0; i < n; i++) {
-		if ((s[i] == '\r' || s[i] == '\n' || s[i] == '"' ||
-		     s[i] == '\\') &&
-		    !strbuf_appendc(out, '\\'))
-			return false;
-		if (!strbuf_appendc(out, s[i]))
-			return false;
-	}
-	return strbuf_appendc(out, '"');
-}
-
 bool
 bounce_quote(struct strbuf *out, const char *addr)
 {
-	const char *at;
-
-	if (*addr == '\0')
-		return strbuf_terminate(out);
-	if ((at = strrchr(addr, '@')) == NULL)
-		return quote_part(out, addr, strlen(addr));
-	return quote_part(out, addr, (size_t)(at - addr)) &&
-	       strbuf_appends(out, at);
+	return addr_quote_str(out, addr, strlen(addr));
 }
 
 bool
@@ -137,7 +84,7 @@ bounce_head(struct strbuf *out, enum bounce_kind kind, const char *from,
 	bool ok;
 
 	ok = bounce_date(out, now) && strbuf_appends(out, "From: ") &&
-	     quote_part(&fromq, from, strlen(from)) &&
+	     bounce_quote(&fromq, from) &&
 	     strbuf_append(out, fromq.data, fromq.len) &&
 	     strbuf_appendc(out, '@') && strbuf_appends(out, host) &&
 	     strbuf_appends(out, "\nTo: ") && bounce_quote(out, to) &&

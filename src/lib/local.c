@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "dotqmail.h"
 #include "iobuf.h"
 #include "local.h"
@@ -73,48 +74,11 @@ check_home(struct local_state *st)
 	return 0;
 }
 
-/* atext and '.', as qmail's quote.c allows unquoted */
-static bool
-quote_ok(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
-}
-
-/* quote_local: appends local part S (LEN bytes), quoted if needed */
-static bool
-quote_local(struct strbuf *out, const char *s, size_t len)
-{
-	bool need = len == 0 || s[0] == '.' || s[len - 1] == '.';
-	size_t i;
-
-	for (i = 0; i < len && !need; i++)
-		if (!quote_ok((unsigned char)s[i]) ||
-		    (s[i] == '.' && i + 1 < len && s[i + 1] == '.'))
-			need = true;
-	if (!need)
-		return strbuf_append(out, s, len);
-	if (!strbuf_appendc(out, '"'))
-		return false;
-	for (i = 0; i < len; i++) {
-		if ((s[i] == '\r' || s[i] == '\n' || s[i] == '"' ||
-		     s[i] == '\\') &&
-		    !strbuf_appendc(out, '\\'))
-			return false;
-		if (!strbuf_appendc(out, s[i]))
-			return false;
-	}
-	return strbuf_appendc(out, '"');
-}
-
 /* header_lines: RECIPIENT, DTLINE, RPLINE and UFLINE */
 static bool
 header_lines(struct local_state *st)
 {
 	const struct local_args *a = st->a;
-	const char *at;
 	size_t i, start;
 
 	if (!strbuf_copys(&st->recipient, a->local) ||
@@ -133,18 +97,8 @@ header_lines(struct local_state *st)
 	if (!strbuf_copys(&st->rpline, "Return-Path: <"))
 		return false;
 	start = st->rpline.len;
-	if (*a->sender != '\0') {
-		at = strrchr(a->sender, '@');
-		if (at == NULL) {
-			if (!quote_local(&st->rpline, a->sender,
-					 strlen(a->sender)))
-				return false;
-		} else if (!quote_local(&st->rpline, a->sender,
-					(size_t)(at - a->sender)) ||
-			   !strbuf_appends(&st->rpline, at)) {
-			return false;
-		}
-	}
+	if (!addr_quote_str(&st->rpline, a->sender, strlen(a->sender)))
+		return false;
 	for (i = start; i < st->rpline.len; i++)
 		if (st->rpline.data[i] == '\n')
 			st->rpline.data[i] = '_';

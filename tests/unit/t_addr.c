@@ -227,6 +227,25 @@ test_quote(void)
 	}
 	addr_free(&a);
 
+	/* addr_quote_str: raw envelope addresses (Return-Path, bounces):
+	 * CR and LF escaped inside quotes as qmail's quote.c does, UTF-8 is
+	 * atext (RFC 6531), the last '@' splits */
+	static const struct {
+		const char *in, *want;
+	} raw[] = {
+		{ "a\rb@x", "\"a\\\rb\"@x" },
+		{ "a\nb@x", "\"a\\\nb\"@x" },
+		{ "j\xc3\xb6rg@x", "j\xc3\xb6rg@x" },
+		{ "x@y@z", "\"x@y\"@z" },
+		{ "", "" },
+	};
+	for (i = 0; i < sizeof raw / sizeof raw[0]; i++) {
+		strbuf_copys(&sb, "");
+		ok(addr_quote_str(&sb, raw[i].in, strlen(raw[i].in)),
+		   "quote_str %zu", i);
+		is_str(sb.data, raw[i].want, "quote_str result");
+	}
+
 	static const struct {
 		const char *in, *want;
 		enum addr_status st;

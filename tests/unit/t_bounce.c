@@ -72,6 +72,7 @@ test_quote(void)
 	    {"a\"b@c", "\"a\\\"b\"@c"},
 	    {"nodomain", "nodomain"},
 	    {"x@y@z", "\"x@y\"@z"},
+	    {"j\xc3\xb6rg@x", "j\xc3\xb6rg@x"}, /* UTF-8: RFC 6531 atext */
 	};
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
