@@ -254,6 +254,20 @@ read_message(void)
 	rm.msglen = msg.len;
 }
 
+/* fail_bad_line: the report for line BAD (from 0) of control file PATH */
+static _Noreturn void
+fail_bad_line(const char *path, size_t bad)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	xstrbuf_appends(&t, "Unable to parse ");
+	xstrbuf_appends(&t, path);
+	xstrbuf_appends(&t, " line ");
+	xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
+	xstrbuf_appends(&t, ". (#4.3.0)");
+	fail('Z', t.data);
+}
+
 static void
 read_lines(struct strlist *sl, const char *path, char what)
 {
@@ -267,16 +281,8 @@ read_lines(struct strlist *sl, const char *path, char what)
 	case CTL_ERROR:
 		fail_control();
 	}
-	if (!routes_check(sl, what, &bad)) {
-		struct strbuf t = STRBUF_INIT;
-
-		xstrbuf_appends(&t, "Unable to parse ");
-		xstrbuf_appends(&t, path);
-		xstrbuf_appends(&t, " line ");
-		xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
-		xstrbuf_appends(&t, ". (#4.3.0)");
-		fail('Z', t.data);
-	}
+	if (!routes_check(sl, what, &bad))
+		fail_bad_line(path, bad);
 }
 
 static int
@@ -517,7 +523,6 @@ static void
 read_tls_lines(struct strlist *sl, const char *path,
     bool (*check)(const struct strlist *, size_t *))
 {
-	struct strbuf t = STRBUF_INIT;
 	size_t bad;
 
 	switch (ctl_read_lines(sl, path)) {
@@ -528,14 +533,8 @@ read_tls_lines(struct strlist *sl, const char *path,
 	case CTL_ERROR:
 		fail_control();
 	}
-	if (check(sl, &bad))
-		return;
-	xstrbuf_appends(&t, "Unable to parse ");
-	xstrbuf_appends(&t, path);
-	xstrbuf_appends(&t, " line ");
-	xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
-	xstrbuf_appends(&t, ". (#4.3.0)");
-	fail('Z', t.data);
+	if (!check(sl, &bad))
+		fail_bad_line(path, bad);
 }
 
 /* qmtproutes, then smtproutes, then MX */
