@@ -7,6 +7,9 @@
  * fd 1 (doc/INTERNALS.md, "qmail-send -> qmail-clean"):
  *   mess/S/N\0  unlink intd/S/N (if present), then mess/S/N
  *   todo/S/N\0  unlink intd/S/N, then todo/S/N
+ *   link/S/N\0  link todo/S/N to mess/S/N (done if it exists), then
+ *               fsync mess/S: qmail-todo asks for it when a crash lost
+ *               the mess/ name of a message committed as todo/S/N alone
  * answered by '+' (done, or nothing to do), '!' (failed; retry later) or
  * 'x' (malformed request). It also removes files in pid/ older than 36
  * hours, which a killed qmail-queue left behind, at start and then at most
@@ -14,6 +17,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +27,7 @@
 #include "auto.h"
 #include "ctl.h"
 #include "die.h"
+#include "durable.h"
 #include "iobuf.h"
 #include "queue.h"
 #include "strbuf.h"
@@ -55,18 +60,28 @@ clean_pid_dir(time_t now)
 	closedir(dir);
 }
 
-/* parse: REQ must be "mess/S/N" or "todo/S/N" with S = N mod split */
+enum request { REQ_MESS, REQ_TODO, REQ_LINK };
+
+/* parse: REQ must be "mess/S/N", "todo/S/N" or "link/S/N" with
+ * S = N mod split */
 static bool
-parse(const char *req, size_t len, bool *is_mess, unsigned long *id)
+parse(const char *req, size_t len, enum request *what, unsigned long *id)
 {
 	char split[32], num[32];
 	const char *slash;
 	unsigned long s;
 	size_t slen, nlen;
 
-	if (len < 9 || (memcmp(req, "mess/", 5) && memcmp(req, "todo/", 5)))
+	if (len < 9)
 		return false;
-	*is_mess = req[0] == 'm';
+	if (memcmp(req, "mess/", 5) == 0)
+		*what = REQ_MESS;
+	else if (memcmp(req, "todo/", 5) == 0)
+		*what = REQ_TODO;
+	else if (memcmp(req, "link/", 5) == 0)
+		*what = REQ_LINK;
+	else
+		return false;
 	slash = memchr(req + 5, '/', len - 5);
 	if (slash == NULL)
 		return false;
@@ -93,15 +108,36 @@ unlink_ok(const char *path)
 	return unlink(path) == 0 || errno == ENOENT;
 }
 
+/* relink: gives todo/S/N's message file back its mess/S/N name */
 static char
-clean(bool is_mess, unsigned long id)
+relink(unsigned long id)
+{
+	struct strbuf from = STRBUF_INIT, to = STRBUF_INIT;
+	char ret = '!';
+
+	if (queue_path(&from, "todo", id) && queue_path(&to, "mess", id) &&
+	    (link(from.data, to.data) == 0 || errno == EEXIST)) {
+		/* the directory is mess/S: cut the name at its last '/' */
+		*strrchr(to.data, '/') = '\0';
+		if (durable_sync_dir(AT_FDCWD, to.data))
+			ret = '+';
+	}
+	strbuf_free(&from);
+	strbuf_free(&to);
+	return ret;
+}
+
+static char
+clean(enum request what, unsigned long id)
 {
 	struct strbuf path = STRBUF_INIT;
 	char ret = '!';
 
+	if (what == REQ_LINK)
+		return relink(id);
 	if (!queue_path(&path, "intd", id) || !unlink_ok(path.data))
 		goto out;
-	if (!queue_path(&path, is_mess ? "mess" : "todo", id) ||
+	if (!queue_path(&path, what == REQ_MESS ? "mess" : "todo", id) ||
 	    !unlink_ok(path.data))
 		goto out;
 	ret = '+';
@@ -118,7 +154,7 @@ main(int argc, char **argv)
 	char inbuf[1024];
 	time_t last, now;
 	unsigned long id;
-	bool is_mess;
+	enum request what;
 	char answer;
 
 	(void)argc;
@@ -145,8 +181,8 @@ main(int argc, char **argv)
 		default:
 			die_temp_sys("cannot read requests");
 		}
-		if (parse(req.data, req.len - 1, &is_mess, &id))
-			answer = clean(is_mess, id);
+		if (parse(req.data, req.len - 1, &what, &id))
+			answer = clean(what, id);
 		else
 			answer = 'x';
 		if (!fd_write_all(1, &answer, 1))

@@ -11,13 +11,17 @@
  * are reset, a closed fd 2 is reopened on /dev/null (else a queue file
  * could become stderr), and nothing is read from the environment or the
  * current directory. The caller's real uid goes into the Received line and
- * the envelope file. Until the link into todo/ every failure removes what
- * was created; the 24-hour alarm (52) removes nothing, and qmail-send
- * cleans such leftovers after 36 hours.
+ * the envelope. Two commits exist: qmail's files (intd/S/N linked to
+ * todo/S/N) everywhere, and, on ext2/ext4 without a journal, the envelope
+ * as a record on the message file, whose one fsync as todo/S/N commits
+ * it (commit_record). Until the commit every failure removes what was
+ * created; the 24-hour alarm (52) removes nothing, and qmail-clean and
+ * qmail-send clean such leftovers after 36 hours.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@
 #include "iobuf.h"
 #include "prot.h"
 #include "qq.h"
+#include "qxattr.h"
 #include "queue.h"
 #include "strbuf.h"
 
@@ -53,8 +58,13 @@ struct job {
 	unsigned long id; /* N: the inode number of the message file */
 	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
 	int messfd, intdfd;
-	bool journaled; /* durable_journaled: one fsync at the commit */
-	bool made_pid, made_mess, made_intd;
+	enum durable_kind kind; /* the queue's file system (durable.h) */
+	struct siphash hash;	/* of the message file's bytes */
+	uint64_t msglen;
+	struct strbuf env;	/* the queue-form envelope, until spilled */
+	struct iobuf envout;	/* into intd/S/N once spilled */
+	char envbuf[8192];
+	bool made_pid, made_mess, made_intd, made_todo;
 };
 
 static struct job *cleanup_job; /* what die() removes; NULL after commit */
@@ -69,16 +79,24 @@ discard(int fd, const char *path)
 	(void)unlink(path);
 }
 
-/* cleanup: removes this message's files (qmail's order: intd, mess) */
+/* cleanup: removes this message's files (qmail's order: intd, mess). Once
+ * todo/S/N names the message file nothing is truncated: only the names
+ * go, as a reader may have opened it. */
 static void
 cleanup(struct job *j)
 {
 	if (j->made_intd)
 		discard(j->intdfd, j->intdfn.data);
+	if (j->made_todo) {
+		(void)unlink(j->todofn.data);
+		if (j->made_pid)
+			(void)unlink(j->pidfn.data);
+		return;
+	}
 	if (j->made_mess)
 		discard(j->messfd, j->messfn.data);
 	if (j->made_pid)
-		(void)unlink(j->pidfn.data);
+		discard(j->messfd, j->pidfn.data);
 }
 
 static _Noreturn void
@@ -234,7 +252,7 @@ pid_open(struct job *j)
 	if (fstat(j->messfd, &st) == -1)
 		die(QQ_EXIT_PID, "cannot stat the pid file");
 	j->id = (unsigned long)st.st_ino;
-	j->journaled = durable_journaled(j->messfd);
+	j->kind = durable_kind(j->messfd);
 	if (!queue_path(&j->messfn, "mess", j->id) ||
 	    !queue_path(&j->intdfn, "intd", j->id) ||
 	    !queue_path(&j->todofn, "todo", j->id) ||
@@ -243,7 +261,17 @@ pid_open(struct job *j)
 		die_nomem_qq();
 }
 
-/* write_message: the Received line and fd 0, copied to mess/S/N */
+/* put_message: writes N bytes of the message file and hashes them */
+static bool
+put_message(struct job *j, struct iobuf *out, const void *p, size_t n)
+{
+	siphash_update(&j->hash, p, n);
+	j->msglen += n;
+	return iobuf_put(out, p, n);
+}
+
+/* write_message: the Received line and fd 0, copied to the pid file;
+ * made durable by the commit */
 static void
 write_message(struct job *j)
 {
@@ -253,9 +281,10 @@ write_message(struct job *j)
 
 	if (!received(&line, j))
 		die_nomem_qq();
+	qxattr_msg_init(&j->hash);
 	iobuf_init(&in, 0, inbuf, sizeof inbuf, 0);
 	iobuf_init(&out, j->messfd, outbuf, sizeof outbuf, 0);
-	if (!iobuf_put(&out, line.data, line.len))
+	if (!put_message(j, &out, line.data, line.len))
 		die(QQ_EXIT_WRITE, "cannot write the message");
 	strbuf_free(&line);
 	for (;;) {
@@ -265,32 +294,59 @@ write_message(struct job *j)
 			break;
 		if (r < 0)
 			die(QQ_EXIT_READ, "cannot read the message");
-		if (!iobuf_put(&out, in.buf + in.pos, in.len - in.pos))
+		if (!put_message(j, &out, in.buf + in.pos, in.len - in.pos))
 			die(QQ_EXIT_WRITE, "cannot write the message");
 		in.pos = in.len;
 	}
-	/* journaled: written to the disk now, made durable by the commit's
-	 * fsync (doc/INTERNALS.md); else fsynced here */
-	if (!iobuf_flush(&out) || !durable_sync(j->messfd, !j->journaled))
+	if (!iobuf_flush(&out))
 		die(QQ_EXIT_WRITE, "cannot write the message");
 }
 
-/* write_envelope: u<uid>\0p<pid>\0 then the records from fd 1, checked as
- * they come, to intd/S/N */
+/* spill: from now on the envelope goes to intd/S/N, starting with what
+ * was kept in memory */
 static void
-write_envelope(struct job *j)
+spill(struct job *j)
 {
-	static char inbuf[8192], outbuf[8192];
-	struct envelope_parser parser;
-	enum envelope_status st;
-	struct strbuf head = STRBUF_INIT;
-	struct iobuf in, out;
-	size_t used;
-
 	j->intdfd = open_excl(j->intdfn.data);
 	if (j->intdfd == -1)
 		die(QQ_EXIT_INTD, "cannot create the envelope file");
 	j->made_intd = true;
+	iobuf_init(&j->envout, j->intdfd, j->envbuf, sizeof j->envbuf, 0);
+	if (!iobuf_put(&j->envout, j->env.data, j->env.len))
+		die(QQ_EXIT_WRITE, "cannot write the envelope");
+	j->env.len = 0;
+}
+
+/* put_envelope: N more bytes of the queue-form envelope: kept in memory
+ * while they may still fit the xattr record, else written to intd/S/N */
+static void
+put_envelope(struct job *j, const void *p, size_t n)
+{
+	size_t keep = j->kind == DURABLE_BARRIER ? QXATTR_MAX - QXATTR_HEAD : 0;
+
+	if (j->intdfd == -1 && n <= keep && j->env.len <= keep - n) {
+		if (!strbuf_append(&j->env, p, n))
+			die_nomem_qq();
+		return;
+	}
+	if (j->intdfd == -1)
+		spill(j);
+	if (!iobuf_put(&j->envout, p, n))
+		die(QQ_EXIT_WRITE, "cannot write the envelope");
+}
+
+/* read_envelope: u<uid>\0p<pid>\0 then the records from fd 1, checked as
+ * they come (put_envelope) */
+static void
+read_envelope(struct job *j)
+{
+	static char inbuf[8192];
+	struct envelope_parser parser;
+	enum envelope_status st;
+	struct strbuf head = STRBUF_INIT;
+	struct iobuf in;
+	size_t used;
+
 	if (!strbuf_appendc(&head, 'u') ||
 	    !strbuf_append_ulong(&head, (unsigned long)j->uid) ||
 	    !strbuf_append(&head, "\0p", 2) ||
@@ -298,9 +354,7 @@ write_envelope(struct job *j)
 	    !strbuf_appendc(&head, '\0'))
 		die_nomem_qq();
 	iobuf_init(&in, 1, inbuf, sizeof inbuf, 0);
-	iobuf_init(&out, j->intdfd, outbuf, sizeof outbuf, 0);
-	if (!iobuf_put(&out, head.data, head.len))
-		die(QQ_EXIT_WRITE, "cannot write the envelope");
+	put_envelope(j, head.data, head.len);
 	strbuf_free(&head);
 	envelope_parser_init(&parser);
 	for (;;) {
@@ -319,9 +373,8 @@ write_envelope(struct job *j)
 		st = envelope_feed(&parser, in.buf + in.pos, in.len - in.pos,
 		    &used);
 		/* the final NUL ends the client form; the file has none */
-		if (!iobuf_put(&out, in.buf + in.pos,
-			st == ENVELOPE_DONE ? used - 1 : used))
-			die(QQ_EXIT_WRITE, "cannot write the envelope");
+		put_envelope(j, in.buf + in.pos,
+		    st == ENVELOPE_DONE ? used - 1 : used);
 		in.pos = in.len;
 		errno = 0;
 		if (st == ENVELOPE_DONE)
@@ -331,17 +384,92 @@ write_envelope(struct job *j)
 		if (st != ENVELOPE_MORE)
 			die(QQ_EXIT_ENVELOPE, envelope_strerror(st));
 	}
-	if (!iobuf_flush(&out) || !durable_sync(j->intdfd, !j->journaled))
-		die(QQ_EXIT_WRITE, "cannot write the envelope");
 }
 
-/* commit: links intd/S/N to todo/S/N and makes that link durable; on a
- * journaled file system the same fsync makes both files and their names
- * durable (one journal commit holds them all, and their data was written
- * before it) */
+/* rename_to: gives the message file the name NEWFN (mess/ or todo/)
+ * instead of its pid/ name, and makes messfd a descriptor opened through
+ * NEWFN. An fsync on ext4 without a journal writes the directory of the
+ * file's newest name (ext4_sync_parent, through the first alias of the
+ * inode); holding the new name open keeps its dentry, so that directory
+ * is NEWFN's. */
 static void
-commit(struct job *j)
+rename_to(struct job *j, const char *newfn, bool *made, int code)
 {
+	int fd;
+
+	if (link(j->pidfn.data, newfn) == -1)
+		die(code, "cannot link the message file");
+	*made = true;
+	fd = open(newfn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		die(code, "cannot open the message file");
+	close(j->messfd);
+	j->messfd = fd;
+	if (unlink(j->pidfn.data) == -1)
+		die(QQ_EXIT_PID, "cannot unlink the pid file");
+	j->made_pid = false;
+}
+
+/*
+ * commit_record: ext2/ext4 without a journal, the envelope small enough:
+ * it goes into the message file's "user.qmail" record (qxattr.h), the
+ * file's only name becomes todo/S/N, and one fsync makes the data, the
+ * inode with its record and the todo/S entry durable: the commit. Then
+ * mess/S/N is linked, without a flush: after a crash qmail-todo restores
+ * it from todo/S/N. False when the record cannot be set (no user xattrs,
+ * no room): the caller falls back to commit_files.
+ */
+static bool
+commit_record(struct job *j)
+{
+	struct strbuf value = STRBUF_INIT;
+	struct qxattr meta;
+
+	(void)qxattr_boot_id(meta.boot); /* unknown: zeros, always checked */
+	meta.id = j->id;
+	meta.msglen = j->msglen;
+	meta.msghash = siphash_final(&j->hash);
+	meta.env = j->env.data;
+	meta.envlen = j->env.len;
+	if (!qxattr_encode(&value, &meta)) {
+		if (errno == ENOMEM)
+			die_nomem_qq();
+		return false;
+	}
+	if (!qxattr_set(j->messfd, value.data, value.len)) {
+		strbuf_free(&value);
+		return false;
+	}
+	strbuf_free(&value);
+	/* qmail-todo may see todo/S/N from here, but leaves it alone while
+	 * mess/S/N is missing (a live qmail-queue links it) */
+	rename_to(j, j->todofn.data, &j->made_todo, QQ_EXIT_TODO);
+	if (fsync(j->messfd) == -1)
+		die(QQ_EXIT_WRITE, "cannot sync the message");
+	cleanup_job = NULL;
+	(void)link(j->todofn.data, j->messfn.data); /* else qmail-todo does */
+	return true;
+}
+
+/*
+ * commit_files: qmail's layout: the message file becomes mess/S/N, the
+ * envelope intd/S/N, and the link of intd/S/N to todo/S/N is the commit,
+ * made durable by an fsync of todo/S. Each file is fsynced before the
+ * link, or only written back on ext4 with a journal, where the one fsync
+ * commits them all (doc/INTERNALS.md).
+ */
+static void
+commit_files(struct job *j)
+{
+	bool sync = j->kind != DURABLE_JOURNALED;
+
+	rename_to(j, j->messfn.data, &j->made_mess, QQ_EXIT_MESS);
+	if (!durable_sync(j->messfd, sync))
+		die(QQ_EXIT_WRITE, "cannot write the message");
+	if (j->intdfd == -1)
+		spill(j);
+	if (!iobuf_flush(&j->envout) || !durable_sync(j->intdfd, sync))
+		die(QQ_EXIT_WRITE, "cannot write the envelope");
 	if (link(j->intdfn.data, j->todofn.data) == -1)
 		die(QQ_EXIT_TODO, "cannot link the message into todo");
 	/*
@@ -377,7 +505,7 @@ trigger(void)
 int
 main(void)
 {
-	struct job j = { .messfd = -1, .intdfd = -1 };
+	struct job j = { .messfd = -1, .intdfd = -1, .env = STRBUF_INIT };
 
 	distrust();
 	die_init("qmail-queue"); /* not argv[0]: the caller chose that */
@@ -390,16 +518,10 @@ main(void)
 
 	cleanup_job = &j;
 	pid_open(&j);
-	if (link(j.pidfn.data, j.messfn.data) == -1)
-		die(QQ_EXIT_MESS, "cannot link the message file");
-	j.made_mess = true;
-	if (unlink(j.pidfn.data) == -1)
-		die(QQ_EXIT_PID, "cannot unlink the pid file");
-	j.made_pid = false;
-
 	write_message(&j);
-	write_envelope(&j);
-	commit(&j);
+	read_envelope(&j);
+	if (j.kind != DURABLE_BARRIER || j.intdfd != -1 || !commit_record(&j))
+		commit_files(&j);
 	trigger();
 	_exit(QQ_EXIT_OK);
 }

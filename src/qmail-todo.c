@@ -43,6 +43,7 @@
 #include "durable.h"
 #include "iobuf.h"
 #include "queue.h"
+#include "qxattr.h"
 #include "rewrite.h"
 #include "strbuf.h"
 
@@ -56,6 +57,7 @@
 #define PENDING_MAX   1024 /* messages waiting for one checkpoint */
 #define PENDING_SLOTS 4096 /* the hash set of their ids: a power of 2 */
 #define CHECKPOINT_MS 200
+#define RELINK_AFTER  60 /* s: a live qmail-queue links mess/S/N sooner */
 
 struct todo {
 	struct rewrite rw;
@@ -68,6 +70,9 @@ struct todo {
 	unsigned long pending_set[PENDING_SLOTS]; /* 0: empty */
 	long long checkpoint_at; /* monotonic ms, when npending > 0 */
 	bool scan_again; /* a scan stopped with PENDING_MAX waiting */
+	unsigned char boot[16]; /* this boot's id (qxattr.h), or zeros */
+	time_t btime;		/* when this boot began, or 0 */
+	unsigned char value[QXATTR_MAX]; /* an envelope record */
 	bool flag_reread;
 	bool flag_exit;
 };
@@ -364,17 +369,172 @@ chan_finish(const struct todo *t, struct chanfile *ch, const char *dir,
 	return true;
 }
 
+/* clean_one: one request to qmail-clean ("todo/S/N", "mess/S/N" or
+ * "link/S/N"); returns its answer */
+static char
+clean_one(const char *dir, unsigned long id)
+{
+	struct strbuf fn = STRBUF_INIT;
+	char answer = '!';
+
+	if (!queue_path(&fn, dir, id) ||
+	    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
+		die_temp_sys("lost connection to qmail-clean");
+	strbuf_free(&fn);
+	for (;;) {
+		ssize_t r = read(FD_FROMCLEAN, &answer, 1);
+		if (r == 1)
+			return answer;
+		if (r == -1 && errno == EINTR)
+			continue;
+		die_temp("lost connection to qmail-clean");
+	}
+}
+
+/* boot_time: when this boot began (btime of /proc/stat), or 0 */
+static time_t
+boot_time(void)
+{
+	char buf[4096], *p;
+	unsigned long v;
+	ssize_t r;
+	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return 0;
+	r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	p = strstr(buf, "\nbtime ");
+	if (p == NULL || sscanf(p + 7, "%lu", &v) != 1)
+		return 0;
+	return (time_t)v;
+}
+
+enum record_verdict {
+	RECORD_OK,	/* use the record's envelope */
+	RECORD_WAIT,	/* qmail-queue is still at it: look again later */
+	RECORD_DAMAGED, /* a crash cut it short before it was accepted */
+	RECORD_TROUBLE	/* logged; look again at the next scan */
+};
+
+/*
+ * check_record: todo/S/ID is a message file with an envelope record of
+ * LEN bytes in t->value (qmail-queue's commit_record). From an earlier
+ * boot it may be what a crash left of a commit that never finished, so
+ * the record and the message are checked against each other; a message
+ * of this boot is whole (the page cache saw every write). mess/S/ID is
+ * linked after the commit without a flush: a crash can lose it, and then
+ * qmail-clean links it again.
+ */
+static enum record_verdict
+check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
+	     struct qxattr *meta, struct stat *st)
+{
+	struct strbuf fn = STRBUF_INIT;
+	struct stat sb;
+	bool ours;
+	int r;
+
+	if (fstat(fd, st) == -1)
+		return RECORD_TROUBLE;
+	if (!qxattr_decode(meta, t->value, (size_t)len) || meta->id != id) {
+		/* records are set whole, before todo/S/ID exists: a bad one
+		 * from an earlier boot is a crash's, else a mystery */
+		if (t->btime != 0 && st->st_ctime < t->btime)
+			return RECORD_DAMAGED;
+		send_log("alert: unreadable envelope record on todo "
+			 "msg %lu; left alone", id);
+		return RECORD_TROUBLE;
+	}
+	ours = qxattr_same_boot(meta->boot, t->boot);
+	if (!ours) {
+		r = qxattr_check_message(fd, meta);
+		if (r == 0)
+			return RECORD_DAMAGED;
+		if (r < 0) {
+			send_log("warning: unable to read todo msg %lu", id);
+			return RECORD_TROUBLE;
+		}
+	} else if ((uint64_t)st->st_size != meta->msglen) {
+		send_log("alert: todo msg %lu is not the size its record "
+			 "says; left alone", id);
+		return RECORD_TROUBLE;
+	}
+	if (!queue_path(&fn, "mess", id))
+		return RECORD_TROUBLE;
+	r = stat(fn.data, &sb);
+	strbuf_free(&fn);
+	if (r == 0)
+		return RECORD_OK;
+	if (errno != ENOENT)
+		return RECORD_TROUBLE;
+	if (ours && time(NULL) < st->st_ctime + RELINK_AFTER)
+		return RECORD_WAIT;
+	if (clean_one("link", id) != '+') {
+		send_log("warning: qmail-clean unable to link mess msg %lu",
+			 id);
+		return RECORD_TROUBLE;
+	}
+	return RECORD_OK;
+}
+
+/* discard_damaged: removes what a crash left of an unfinished commit */
+static void
+discard_damaged(unsigned long id)
+{
+	send_log("warning: todo msg %lu was cut short by a crash before "
+		 "it was accepted; removed", id);
+	if (clean_one("todo", id) != '+' || clean_one("mess", id) != '+')
+		send_log("warning: qmail-clean unable to remove msg %lu", id);
+}
+
+/* source: where a message's envelope records come from: todo/S/N
+ * itself (qmail's layout) or the record on it (MEM, MEMLEN) */
+struct source {
+	struct iobuf in;
+	const char *mem;
+	size_t memlen, mempos;
+};
+
+/* source_next: the next NUL-ended record into REC, NUL included, as
+ * iobuf_getline returns it */
+static enum io_status
+source_next(struct source *src, struct strbuf *rec)
+{
+	const char *p, *end;
+	size_t n;
+
+	if (src->mem == NULL)
+		return iobuf_getline(&src->in, rec, RECORD_MAX, '\0');
+	if (src->mempos >= src->memlen)
+		return IO_EOF;
+	p = src->mem + src->mempos;
+	end = memchr(p, '\0', src->memlen - src->mempos);
+	if (end == NULL)
+		return IO_EOF; /* qxattr_decode: never; partial otherwise */
+	n = (size_t)(end - p) + 1;
+	if (n > RECORD_MAX)
+		return IO_TOOLONG;
+	src->mempos += n;
+	return strbuf_copy(rec, p, n) ? IO_OK : IO_ERR;
+}
+
 /* process: preprocesses todo/S/ID; false leaves it for the next scan */
 static bool
 process(struct todo *t, unsigned long id)
 {
 	struct strbuf fn = STRBUF_INIT, rec = STRBUF_INIT, addr = STRBUF_INIT;
 	struct chanfile ch[2], info;
-	struct iobuf in;
+	struct source src = {.mem = NULL};
+	struct qxattr meta;
 	char inbuf[4096], msg[40];
 	unsigned long uid = 0, pid = 0;
 	struct stat st;
 	bool ok = false, have_sender = false;
+	ssize_t reclen;
 	int fd, c, i;
 
 	for (c = 0; c < 2; c++)
@@ -387,10 +547,30 @@ process(struct todo *t, unsigned long id)
 			send_log("warning: unable to open %s", fn.data);
 		goto out;
 	}
-	iobuf_init(&in, fd, inbuf, sizeof inbuf, 0);
-	if (!queue_path(&fn, "mess", id) || stat(fn.data, &st) == -1) {
-		send_log("warning: unable to stat %s", fn.data);
+	if ((reclen = qxattr_get(fd, t->value)) < 0) {
+		send_log("warning: unable to read the record of %s", fn.data);
 		goto closein;
+	}
+	if (reclen > 0) {
+		switch (check_record(t, id, fd, reclen, &meta, &st)) {
+		case RECORD_OK:
+			break;
+		case RECORD_DAMAGED:
+			close(fd);
+			fd = -1;
+			discard_damaged(id);
+			goto out;
+		default:
+			goto closein;
+		}
+		src.mem = meta.env;
+		src.memlen = meta.envlen;
+	} else {
+		iobuf_init(&src.in, fd, inbuf, sizeof inbuf, 0);
+		if (!queue_path(&fn, "mess", id) || stat(fn.data, &st) == -1) {
+			send_log("warning: unable to stat %s", fn.data);
+			goto closein;
+		}
 	}
 	unlink_stale("local", id, &fn);
 	unlink_stale("remote", id, &fn);
@@ -406,7 +586,7 @@ process(struct todo *t, unsigned long id)
 	send_log("new msg %lu", id);
 	for (;;) {
 		rec.len = 0;
-		enum io_status s = iobuf_getline(&in, &rec, RECORD_MAX, '\0');
+		enum io_status s = source_next(&src, &rec);
 		if (s == IO_EOF && rec.len == 0)
 			break;
 		if (s != IO_OK) {
@@ -596,6 +776,8 @@ main(int argc, char **argv)
 	if (t.queuefd == -1)
 		die_temp_sys("cannot open %s", auto_queue);
 	t.kind = durable_kind(t.queuefd);
+	(void)qxattr_boot_id(t.boot);
+	t.btime = boot_time();
 	/* O_RDWR: a fifo with a writer of our own never reports EOF */
 	t.trigger = open("lock/trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t.trigger == -1)

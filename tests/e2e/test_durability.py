@@ -14,9 +14,11 @@ test user's home on it too):
   file, links it into new/ and then fsyncs only new/.
 - control/conservativesync 1: every file is fsynced again, as before.
 - ext4 without a journal (a second image, made with -O ^has_journal, as
-  this VM's root file system is): qmail-queue and the Maildir delivery
-  fsync every file; qmail-todo fsyncs nothing per message and removes a
-  todo/ entry only after one syncfs and one fsync (its checkpoint).
+  this VM's root file system is): qmail-queue puts the envelope on the
+  message file as a record, links it as todo/S/N and fsyncs it once
+  through that name, then links mess/S/N; the Maildir delivery fsyncs
+  every file; qmail-todo fsyncs nothing per message and removes a todo/
+  entry only after one syncfs and one fsync (its checkpoint).
 
 There is no honest power-loss test here: this machine has no device-mapper
 targets (dm-flakey, dm-log-writes) to drop or replay unflushed writes, and a
@@ -34,7 +36,7 @@ import unittest
 from harness import Instance, needs_root, wait_for
 
 SYSCALLS = ("fsync,fdatasync,sync_file_range,syncfs,sync,link,linkat,"
-            "unlink,unlinkat,rename,renameat,renameat2")
+            "unlink,unlinkat,rename,renameat,renameat2,fsetxattr")
 LINE = re.compile(r"^(?:(\d+) +)?(\w+)\((.*)\) += (-?\d+)")
 
 
@@ -179,10 +181,10 @@ class TestWriteOrder(unittest.TestCase):
         # todo/S after it, and nothing flushed before it
         link = self.index(qq, lambda c: c[1] == "link" and "todo/" in c[2],
                           "link into todo/")
-        # (the message file is known by the name it was created with,
-        # pid/..., since unlinked: strace -y shows that one)
+        # (the message file is written through its pid/ name and
+        # reopened through mess/S/N before it is synced)
         wb = [c[2] for c in qq[:link] if c[1] == "sync_file_range"]
-        self.assertTrue(any("/queue/pid/" in a for a in wb), qq)
+        self.assertTrue(any("/queue/mess/" in a for a in wb), qq)
         self.assertTrue(any("/intd/" in a for a in wb), qq)
         fl = flushes(qq)
         self.assertEqual(len(fl), 1, qq)
@@ -211,7 +213,7 @@ class TestWriteOrder(unittest.TestCase):
         self.assertEqual([c for c in qq if c[1] == "sync_file_range"], [])
         names = [c[2] for c in flushes(qq)]
         self.assertEqual(len(names), 3, qq)
-        self.assertIn("/queue/pid/", names[0])  # the message file
+        self.assertIn("/queue/mess/", names[0])  # the message file
         self.assertIn("/queue/intd/", names[1])
         self.assertRegex(names[2], r"/queue/todo/\d+>$")
         names = [c[2] for c in flushes(send)]
@@ -233,12 +235,25 @@ class TestWriteOrderNoJournal(TestWriteOrder):
 
     def test_nojournal_checkpoint_before_todo_goes(self):
         qq, send = self.deliver_one()
-        # qmail-queue: every file fsynced, todo/S after the link
-        names = [c[2] for c in flushes(qq)]
-        self.assertEqual(len(names), 3, qq)
-        self.assertIn("/queue/pid/", names[0])
-        self.assertIn("/queue/intd/", names[1])
-        self.assertRegex(names[2], r"/queue/todo/\d+>$")
+        # qmail-queue: the envelope record on the message file, the file
+        # linked as todo/S/N, one fsync of it through that name (which
+        # also writes todo/S), and only then the mess/S/N link; no intd
+        fl = flushes(qq)
+        self.assertEqual(len(fl), 1, qq)
+        self.assertRegex(fl[0][2], r"/queue/todo/\d+/\d+>$")
+        at = qq.index(fl[0])
+        rec = self.index(qq, lambda c: c[1] == "fsetxattr" and
+                         "user.qmail" in c[2], "the envelope record")
+        todo = self.index(qq, lambda c: c[1] == "link" and
+                          re.search(r'"todo/\d+/\d+"', c[2]),
+                          "link into todo/")
+        mess = self.index(qq, lambda c: c[1] == "link" and
+                          re.search(r'"mess/\d+/\d+"\)?$', c[2]),
+                          "link into mess/")
+        self.assertLess(rec, todo)
+        self.assertLess(todo, at)
+        self.assertLess(at, mess)
+        self.assertFalse([c for c in qq if "intd/" in c[2]], qq)
         # qmail-todo: no fsync of info/ or local/; syncfs then fsync of
         # the queue, then (qmail-clean) the unlink of todo/S/N
         fl = flushes(send)

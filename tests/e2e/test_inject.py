@@ -14,6 +14,7 @@ import tempfile
 import unittest
 
 import harness
+import qrecord
 
 CAPTURE = """#!/bin/sh
 cat > "%(dir)s/msg"
@@ -501,8 +502,7 @@ class TestInjectRealQueue(InjectBase):
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         todo = self.inst.queue_files("todo")
         self.assertEqual(len(todo), 1)
-        with open(todo[0], "rb") as f:
-            env = f.read()
+        env = qrecord.envelope(todo[0])
         self.assertIn(b"Fqmtiuser@testhost.example\0", env)
         self.assertIn(b"Tqmtirq@testhost.example\0", env)
         mess = self.inst.path("queue", "mess",

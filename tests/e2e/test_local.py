@@ -17,6 +17,7 @@ import tempfile
 import time
 import unittest
 
+import qrecord
 from harness import Instance, maildir_messages, needs_root
 
 MESSAGE = (b"From: sender@example.net\n"
@@ -695,8 +696,7 @@ class LocalDeliveryTest(unittest.TestCase):
         """(envelope fields, message) for every message in queue/todo."""
         out = []
         for p in self.inst.queue_files("todo"):
-            with open(p, "rb") as f:
-                fields = f.read().split(b"\0")
+            fields = qrecord.envelope(p).split(b"\0")
             n = os.path.basename(p)
             with open(self.inst.path("queue", "mess", os.path.basename(
                     os.path.dirname(p)), n), "rb") as f:
