@@ -12,7 +12,7 @@
  * could become stderr), and nothing is read from the environment or the
  * current directory. The caller's real uid goes into the Received line and
  * the envelope. Two commits exist: qmail's files (intd/S/N linked to
- * todo/S/N) everywhere, and, on ext2/ext4 without a journal, the envelope
+ * todo/S/N) everywhere, and, on ext4 without a journal, the envelope
  * as a record on the message file, whose one fsync as todo/S/N commits
  * it (commit_record). Until the commit every failure removes what was
  * created; the 24-hour alarm (52) removes nothing, and qmail-clean and
@@ -59,6 +59,7 @@ struct job {
 	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
 	int messfd, intdfd;
 	enum durable_kind kind; /* the queue's file system (durable.h) */
+	bool one_fsync;		/* durable_one_fsync_commit */
 	struct siphash hash;	/* of the message file's bytes */
 	uint64_t msglen;
 	struct strbuf env;	/* the queue-form envelope, until spilled */
@@ -253,6 +254,7 @@ pid_open(struct job *j)
 		die(QQ_EXIT_PID, "cannot stat the pid file");
 	j->id = (unsigned long)st.st_ino;
 	j->kind = durable_kind(j->messfd);
+	j->one_fsync = durable_one_fsync_commit(j->messfd);
 	if (!queue_path(&j->messfn, "mess", j->id) ||
 	    !queue_path(&j->intdfn, "intd", j->id) ||
 	    !queue_path(&j->todofn, "todo", j->id) ||
@@ -322,7 +324,7 @@ spill(struct job *j)
 static void
 put_envelope(struct job *j, const void *p, size_t n)
 {
-	size_t keep = j->kind == DURABLE_BARRIER ? QXATTR_MAX - QXATTR_HEAD : 0;
+	size_t keep = j->one_fsync ? QXATTR_MAX - QXATTR_HEAD : 0;
 
 	if (j->intdfd == -1 && n <= keep && j->env.len <= keep - n) {
 		if (!strbuf_append(&j->env, p, n))
@@ -411,7 +413,8 @@ rename_to(struct job *j, const char *newfn, bool *made, int code)
 }
 
 /*
- * commit_record: ext2/ext4 without a journal, the envelope small enough:
+ * commit_record: ext4 without a journal (durable_one_fsync_commit), the
+ * envelope small enough:
  * it goes into the message file's "user.qmail" record (qxattr.h), the
  * file's only name becomes todo/S/N, and one fsync makes the data, the
  * inode with its record and the todo/S entry durable: the commit. Then
@@ -447,7 +450,7 @@ commit_record(struct job *j)
 	if (fsync(j->messfd) == -1)
 		die(QQ_EXIT_WRITE, "cannot sync the message");
 	cleanup_job = NULL;
-	(void)link(j->todofn.data, j->messfn.data); /* else qmail-todo does */
+	(void)!link(j->todofn.data, j->messfn.data); /* else qmail-todo does */
 	return true;
 }
 
@@ -520,7 +523,7 @@ main(void)
 	pid_open(&j);
 	write_message(&j);
 	read_envelope(&j);
-	if (j.kind != DURABLE_BARRIER || j.intdfd != -1 || !commit_record(&j))
+	if (!j.one_fsync || j.intdfd != -1 || !commit_record(&j))
 		commit_files(&j);
 	trigger();
 	_exit(QQ_EXIT_OK);

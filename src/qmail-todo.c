@@ -391,26 +391,17 @@ clean_one(const char *dir, unsigned long id)
 	}
 }
 
-/* boot_time: when this boot began (btime of /proc/stat), or 0 */
+/* boot_time: when this boot began (the wall clock less the time since
+ * boot), or 0 */
 static time_t
 boot_time(void)
 {
-	char buf[4096], *p;
-	unsigned long v;
-	ssize_t r;
-	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	struct timespec now, up;
 
-	if (fd == -1)
+	if (clock_gettime(CLOCK_REALTIME, &now) == -1 ||
+	    clock_gettime(CLOCK_BOOTTIME, &up) == -1 || now.tv_sec <= up.tv_sec)
 		return 0;
-	r = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (r <= 0)
-		return 0;
-	buf[r] = '\0';
-	p = strstr(buf, "\nbtime ");
-	if (p == NULL || sscanf(p + 7, "%lu", &v) != 1)
-		return 0;
-	return (time_t)v;
+	return now.tv_sec - up.tv_sec;
 }
 
 enum record_verdict {
@@ -440,13 +431,20 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 
 	if (fstat(fd, st) == -1)
 		return RECORD_TROUBLE;
-	if (!qxattr_decode(meta, t->value, (size_t)len) || meta->id != id) {
+	if (!qxattr_decode(meta, t->value, (size_t)len)) {
 		/* records are set whole, before todo/S/ID exists: a bad one
 		 * from an earlier boot is a crash's, else a mystery */
-		if (t->btime != 0 && st->st_ctime < t->btime)
+		if (t->btime != 0 && st->st_ctime < t->btime - 60)
 			return RECORD_DAMAGED;
 		send_log("alert: unreadable envelope record on todo "
 			 "msg %lu; left alone", id);
+		return RECORD_TROUBLE;
+	}
+	if (meta->id != id) {
+		/* a whole record of another file: a copied queue, or a stale
+		 * block; when in doubt, touch nothing */
+		send_log("alert: envelope record on todo msg %lu names msg "
+			 "%llu; left alone", id, (unsigned long long)meta->id);
 		return RECORD_TROUBLE;
 	}
 	ours = qxattr_same_boot(meta->boot, t->boot);
@@ -467,11 +465,17 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 		return RECORD_TROUBLE;
 	r = stat(fn.data, &sb);
 	strbuf_free(&fn);
-	if (r == 0)
+	/* with a checkpoint, it makes mess/S/ID durable before todo/S/ID
+	 * goes; else qmail-clean's link request fsyncs mess/S */
+	if (r == 0 && t->kind == DURABLE_BARRIER)
 		return RECORD_OK;
-	if (errno != ENOENT)
+	if (r == -1 && errno != ENOENT)
 		return RECORD_TROUBLE;
-	if (ours && time(NULL) < st->st_ctime + RELINK_AFTER)
+	/* qmail-queue links it after its fsync: a record of this boot, or
+	 * of an unknown one (no /proc there) made since this boot began */
+	if (r == -1 && time(NULL) < st->st_ctime + RELINK_AFTER &&
+	    (ours || (!qxattr_same_boot(meta->boot, meta->boot) &&
+		      t->btime != 0 && st->st_ctime >= t->btime)))
 		return RECORD_WAIT;
 	if (clean_one("link", id) != '+') {
 		send_log("warning: qmail-clean unable to link mess msg %lu",
@@ -481,13 +485,23 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 	return RECORD_OK;
 }
 
-/* discard_damaged: removes what a crash left of an unfinished commit */
+static void unlink_stale(const char *dir, unsigned long id,
+			 struct strbuf *fn);
+
+/* discard_damaged: removes what a crash left of an unfinished commit;
+ * todo/S/ID last, as its inode (the id) stays taken until then */
 static void
 discard_damaged(unsigned long id)
 {
+	struct strbuf fn = STRBUF_INIT;
+
 	send_log("warning: todo msg %lu was cut short by a crash before "
 		 "it was accepted; removed", id);
-	if (clean_one("todo", id) != '+' || clean_one("mess", id) != '+')
+	unlink_stale("local", id, &fn);
+	unlink_stale("remote", id, &fn);
+	unlink_stale("info", id, &fn);
+	strbuf_free(&fn);
+	if (clean_one("mess", id) != '+' || clean_one("todo", id) != '+')
 		send_log("warning: qmail-clean unable to remove msg %lu", id);
 }
 

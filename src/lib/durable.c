@@ -11,6 +11,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 #endif
 
@@ -25,6 +26,7 @@ static int conservative = -1; /* control/conservativesync, once */
 static bool cached;
 static dev_t cached_dev;
 static enum durable_kind cached_answer;
+static bool cached_one_fsync;
 
 void
 durable_set_override(int mode)
@@ -60,11 +62,13 @@ forced_conservative(void)
 }
 
 #ifdef __linux__
-/* ext4_has_journal: /sys/fs/ext4/<dev>/journal_task is "<none>" without a
+/* ext4_journal: /sys/fs/ext4/<dev>/journal_task is "<none>" without a
  * journal and the pid of jbd2 with one; <dev> is the basename of
- * /sys/dev/block/MAJOR:MINOR (ext4 names itself after the block device) */
-static bool
-ext4_has_journal(dev_t dev)
+ * /sys/dev/block/MAJOR:MINOR (ext4 names itself after the block device).
+ * Returns 1 (a journal), 0 (ext4's driver, no journal) or -1 (unknown:
+ * no /sys, or the ext2 driver, which has no such file) */
+static int
+ext4_journal(dev_t dev)
 {
 	char link[64], target[PATH_MAX], path[PATH_MAX], buf[32];
 	const char *name;
@@ -75,18 +79,34 @@ ext4_has_journal(dev_t dev)
 		 minor(dev));
 	n = readlink(link, target, sizeof target - 1);
 	if (n <= 0)
-		return false;
+		return -1;
 	target[n] = '\0';
 	name = strrchr(target, '/');
 	name = name ? name + 1 : target;
 	len = snprintf(path, sizeof path, "/sys/fs/ext4/%s/journal_task", name);
 	if (len < 0 || (size_t)len >= sizeof path)
-		return false;
+		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return false;
+		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
-	return n > 0 && buf[0] >= '0' && buf[0] <= '9';
+	if (n <= 0)
+		return -1;
+	if (buf[0] >= '0' && buf[0] <= '9')
+		return 1;
+	return strncmp(buf, "<none>", 6) == 0 ? 0 : -1;
+}
+
+/* kernel_at_least: whether uname's release is MAJOR.MINOR or later */
+static bool
+kernel_at_least(unsigned long want_major, unsigned long want_minor)
+{
+	struct utsname u;
+	unsigned long ma = 0, mi = 0;
+
+	if (uname(&u) == -1 || sscanf(u.release, "%lu.%lu", &ma, &mi) != 2)
+		return false;
+	return ma > want_major || (ma == want_major && mi >= want_minor);
 }
 #endif
 
@@ -110,9 +130,16 @@ fs_kind(int fd)
 	}
 	if (cached && st.st_dev == cached_dev)
 		return cached_answer;
-	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == EXT4_MAGIC)
-		answer = ext4_has_journal(st.st_dev) ? DURABLE_JOURNALED
-						     : DURABLE_BARRIER;
+	cached_one_fsync = false;
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == EXT4_MAGIC) {
+		int journal = ext4_journal(st.st_dev);
+
+		answer = journal == 1 ? DURABLE_JOURNALED : DURABLE_BARRIER;
+		/* 4.19: ext4_add_entry marks every new name (NEWENTRY), so
+		 * that fsync writes its directory; older kernels did not on
+		 * every path */
+		cached_one_fsync = journal == 0 && kernel_at_least(4, 19);
+	}
 	cached = true;
 	cached_dev = st.st_dev;
 	cached_answer = answer;
@@ -121,6 +148,18 @@ fs_kind(int fd)
 #else
 	(void)fd;
 	return override == 1 ? DURABLE_JOURNALED : DURABLE_FSYNC;
+#endif
+}
+
+bool
+durable_one_fsync_commit(int fd)
+{
+#ifdef __linux__
+	return fs_kind(fd) == DURABLE_BARRIER && override == -1 &&
+	       cached_one_fsync;
+#else
+	(void)fd;
+	return false;
 #endif
 }
 

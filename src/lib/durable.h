@@ -35,6 +35,15 @@ enum durable_kind {
  * when control/conservativesync is 1 or on any doubt */
 enum durable_kind durable_kind(int fd);
 
+/* durable_one_fsync_commit: whether FD's file system is ext4's driver
+ * without a journal (positively: journal_task reads "<none>") on Linux
+ * 4.19 or later, not conservativesync: there an fsync of a file also
+ * writes the directory of its newest name, so qmail-queue may commit a
+ * message with one fsync (qxattr.h). False on any doubt, and for the ext2
+ * driver, which ties neither that directory nor an xattr block to the
+ * file's fsync. */
+bool durable_one_fsync_commit(int fd);
+
 /* durable_journaled: durable_kind(FD) == DURABLE_JOURNALED */
 bool durable_journaled(int fd);
 

@@ -1,6 +1,6 @@
 """The envelope record qmail-queue puts on a message file (src/lib/qxattr.h).
 
-On ext2/ext4 without a journal qmail-queue commits a message as one file,
+On ext4 without a journal qmail-queue commits a message as one file,
 todo/S/N, whose extended attribute "user.qmail" holds the envelope; on
 other file systems todo/S/N is qmail's envelope file. envelope(path) reads
 either. encode/decode/siphash let a test build a record as a crash would

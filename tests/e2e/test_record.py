@@ -1,6 +1,6 @@
 """Recovery of messages committed as one file with an envelope record.
 
-On ext2/ext4 without a journal qmail-queue commits a message as todo/S/N,
+On ext4 without a journal qmail-queue commits a message as todo/S/N,
 the message file itself, with the envelope in its "user.qmail" record,
 made durable by one fsync; mess/S/N is linked after that without a flush
 (doc/INTERNALS.md "qmail-queue: the write order"). A power loss can then
@@ -144,6 +144,35 @@ class RecordRecoveryTest(unittest.TestCase):
         self.assertEqual(len(self.inst.queue_files("todo")), 1)
         self.assertEqual(len(self.inst.queue_files("mess")), 1)
         self.assertEqual(maildir_messages(self.md), [])
+
+    def test_record_of_another_message_is_left_alone(self):
+        # a whole record naming another id: a copied queue or a stale
+        # block; when in doubt, touch nothing
+        n = self.queued()
+        value = qrecord.encode(qrecord.envelope(self.qpath("todo", n)),
+                               n + 1,
+                               open(self.qpath("mess", n), "rb").read(),
+                               boot=OTHER_BOOT)
+        self.as_record(n, value=value)
+        self.inst.start()
+        wait_for(lambda: "names msg %d" % (n + 1) in self.log(), 20,
+                 what="the alert; log:\n" + self.log())
+        self.assertEqual(len(self.inst.queue_files("todo")), 1)
+        self.assertEqual(len(self.inst.queue_files("mess")), 1)
+        self.assertEqual(maildir_messages(self.md), [])
+
+    def test_record_without_checkpoint_is_delivered(self):
+        # with conservativesync qmail-todo has no checkpoint: it has
+        # qmail-clean link (and fsync) mess/S/N for every record message
+        self.inst.write_control("conservativesync", "1\n")
+        self.addCleanup(self.inst.remove_control, "conservativesync")
+        n = self.queued()
+        self.assertIsNone(qrecord.record(self.qpath("todo", n)))
+        self.as_record(n, boot=qrecord.boot_id())
+        self.inst.start()
+        wait_for(lambda: maildir_messages(self.md), 20,
+                 what="the delivery; log:\n" + self.log())
+        self.assertNotIn("warning", self.log())
 
     def test_fresh_todo_without_mess_waits_for_qmail_queue(self):
         # qmail-queue links mess/S/N right after its fsync: until then

@@ -56,6 +56,26 @@ main(void)
 	/* the answer is the same when asked twice (cached per device) */
 	ok(durable_journaled(fd) == durable_journaled(fd), "stable answer");
 
+	/* the one-fsync commit: only where there is no journal, never on
+	 * /proc, never under an override */
+	{
+		int pfd = open("/proc/self/stat", O_RDONLY);
+
+		ok(!durable_one_fsync_commit(fd) ||
+		       durable_kind(fd) == DURABLE_BARRIER,
+		   "one-fsync commit only without a journal");
+		ok(pfd != -1 && !durable_one_fsync_commit(pfd),
+		   "no one-fsync commit on /proc");
+		durable_set_override(0);
+		ok(!durable_one_fsync_commit(fd), "none under override 0");
+		durable_set_override(1);
+		ok(!durable_one_fsync_commit(fd), "none under override 1");
+		durable_set_override(-1);
+		printf("# one-fsync commit on %s: %s\n", dir,
+		       durable_one_fsync_commit(fd) ? "yes" : "no");
+		close(pfd);
+	}
+
 	close(p[0]);
 	close(p[1]);
 	close(fd);

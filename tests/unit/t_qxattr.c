@@ -59,6 +59,12 @@ main(void)
 	ok(!qxattr_decode(&d, v.data, v.len - 1), "a cut value is refused");
 	ok(!qxattr_decode(&d, v.data, QXATTR_HEAD), "no envelope: refused");
 	ok(!qxattr_decode(&d, "", 0), "empty: refused");
+	m.env = "";
+	m.envlen = 1; /* the smallest envelope part: one NUL */
+	ok(qxattr_encode(&v, &m) && v.len == QXATTR_HEAD + 1 &&
+	       qxattr_decode(&d, v.data, v.len) && d.envlen == 1,
+	   "a 53-byte value decodes");
+	sample(&m, "Subject: x\n\nbody\n");
 	/* the envelope must end in NUL, even with a matching hash */
 	m.envlen--;
 	ok(qxattr_encode(&v, &m) && !qxattr_decode(&d, v.data, v.len),
