@@ -263,12 +263,15 @@ pid_open(struct job *j)
 		die_nomem_qq();
 }
 
-/* put_message: writes N bytes of the message file and hashes them */
+/* put_message: writes N bytes of the message file, and hashes them when
+ * the record commit may need it (nowhere else is the hash used) */
 static bool
 put_message(struct job *j, struct iobuf *out, const void *p, size_t n)
 {
-	siphash_update(&j->hash, p, n);
-	j->msglen += n;
+	if (j->one_fsync) {
+		siphash_update(&j->hash, p, n);
+		j->msglen += n;
+	}
 	return iobuf_put(out, p, n);
 }
 

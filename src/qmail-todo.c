@@ -211,6 +211,43 @@ pending_add(struct todo *t, unsigned long id)
 	t->pending_set[pending_slot(t, id)] = id;
 }
 
+/* clean_ask: writes one request to qmail-clean, "DIR/S/ID" (todo/,
+ * mess/ or link/, doc/INTERNALS.md) */
+static void
+clean_ask(struct strbuf *fn, const char *dir, unsigned long id)
+{
+	if (!queue_path(fn, dir, id) ||
+	    !fd_write_all(FD_TOCLEAN, fn->data, fn->len + 1))
+		die_temp_sys("lost connection to qmail-clean");
+}
+
+/* clean_answer: the next answer byte from qmail-clean */
+static char
+clean_answer(void)
+{
+	char answer;
+
+	for (;;) {
+		ssize_t r = read(FD_FROMCLEAN, &answer, 1);
+		if (r == 1)
+			return answer;
+		if (r == -1 && errno == EINTR)
+			continue;
+		die_temp("lost connection to qmail-clean");
+	}
+}
+
+/* clean_one: one request to qmail-clean; returns its answer */
+static char
+clean_one(const char *dir, unsigned long id)
+{
+	struct strbuf fn = STRBUF_INIT;
+
+	clean_ask(&fn, dir, id);
+	strbuf_free(&fn);
+	return clean_answer();
+}
+
 /* clean_todo: has qmail-clean remove todo/S/N and intd/S/N for each of
  * IDS[0..N), the requests written ahead of the answers, a pipe's worth at
  * a time */
@@ -219,26 +256,15 @@ clean_todo(const unsigned long *ids, size_t n)
 {
 	struct strbuf fn = STRBUF_INIT;
 	size_t i, j, k;
-	char answer;
 
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && j - i < 128; j++)
-			if (!queue_path(&fn, "todo", ids[j]) ||
-			    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
-				die_temp_sys("lost connection to qmail-clean");
-		for (k = i; k < j; k++) {
-			for (;;) {
-				ssize_t r = read(FD_FROMCLEAN, &answer, 1);
-				if (r == 1)
-					break;
-				if (r == -1 && errno == EINTR)
-					continue;
-				die_temp("lost connection to qmail-clean");
-			}
-			if (answer != '+' && queue_path(&fn, "todo", ids[k]))
+			clean_ask(&fn, "todo", ids[j]);
+		for (k = i; k < j; k++)
+			if (clean_answer() != '+' &&
+			    queue_path(&fn, "todo", ids[k]))
 				send_log("warning: qmail-clean unable to "
 					 "clean up %s", fn.data);
-		}
 	}
 	strbuf_free(&fn);
 }
@@ -315,6 +341,16 @@ unlink_stale(const char *dir, unsigned long id, struct strbuf *fn)
 		send_log("warning: unable to unlink %s", fn->data);
 }
 
+/* unlink_prepared: removes what an earlier preparation of ID (before a
+ * crash) may have left: local/, remote/ and info/ */
+static void
+unlink_prepared(unsigned long id, struct strbuf *fn)
+{
+	unlink_stale("local", id, fn);
+	unlink_stale("remote", id, fn);
+	unlink_stale("info", id, fn);
+}
+
 struct chanfile {
 	int fd;
 	struct iobuf out;
@@ -367,28 +403,6 @@ chan_finish(const struct todo *t, struct chanfile *ch, const char *dir,
 		return false;
 	}
 	return true;
-}
-
-/* clean_one: one request to qmail-clean ("todo/S/N", "mess/S/N" or
- * "link/S/N"); returns its answer */
-static char
-clean_one(const char *dir, unsigned long id)
-{
-	struct strbuf fn = STRBUF_INIT;
-	char answer = '!';
-
-	if (!queue_path(&fn, dir, id) ||
-	    !fd_write_all(FD_TOCLEAN, fn.data, fn.len + 1))
-		die_temp_sys("lost connection to qmail-clean");
-	strbuf_free(&fn);
-	for (;;) {
-		ssize_t r = read(FD_FROMCLEAN, &answer, 1);
-		if (r == 1)
-			return answer;
-		if (r == -1 && errno == EINTR)
-			continue;
-		die_temp("lost connection to qmail-clean");
-	}
 }
 
 /* boot_time: when this boot began (the wall clock less the time since
@@ -474,7 +488,7 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 	/* qmail-queue links it after its fsync: a record of this boot, or
 	 * of an unknown one (no /proc there) made since this boot began */
 	if (r == -1 && time(NULL) < st->st_ctime + RELINK_AFTER &&
-	    (ours || (!qxattr_same_boot(meta->boot, meta->boot) &&
+	    (ours || (!qxattr_boot_known(meta->boot) &&
 		      t->btime != 0 && st->st_ctime >= t->btime)))
 		return RECORD_WAIT;
 	if (clean_one("link", id) != '+') {
@@ -485,9 +499,6 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 	return RECORD_OK;
 }
 
-static void unlink_stale(const char *dir, unsigned long id,
-			 struct strbuf *fn);
-
 /* discard_damaged: removes what a crash left of an unfinished commit;
  * todo/S/ID last, as its inode (the id) stays taken until then */
 static void
@@ -497,9 +508,7 @@ discard_damaged(unsigned long id)
 
 	send_log("warning: todo msg %lu was cut short by a crash before "
 		 "it was accepted; removed", id);
-	unlink_stale("local", id, &fn);
-	unlink_stale("remote", id, &fn);
-	unlink_stale("info", id, &fn);
+	unlink_prepared(id, &fn);
 	strbuf_free(&fn);
 	if (clean_one("mess", id) != '+' || clean_one("todo", id) != '+')
 		send_log("warning: qmail-clean unable to remove msg %lu", id);
@@ -586,9 +595,7 @@ process(struct todo *t, unsigned long id)
 			goto closein;
 		}
 	}
-	unlink_stale("local", id, &fn);
-	unlink_stale("remote", id, &fn);
-	unlink_stale("info", id, &fn);
+	unlink_prepared(id, &fn);
 	if (!queue_path(&fn, "info", id))
 		goto closein;
 	info.fd = open(fn.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

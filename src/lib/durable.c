@@ -155,8 +155,7 @@ bool
 durable_one_fsync_commit(int fd)
 {
 #ifdef __linux__
-	return fs_kind(fd) == DURABLE_BARRIER && override == -1 &&
-	       cached_one_fsync;
+	return fs_kind(fd) == DURABLE_BARRIER && cached_one_fsync;
 #else
 	(void)fd;
 	return false;

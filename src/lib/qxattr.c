@@ -129,11 +129,17 @@ qxattr_boot_id(unsigned char out[16])
 }
 
 bool
-qxattr_same_boot(const unsigned char a[16], const unsigned char b[16])
+qxattr_boot_known(const unsigned char b[16])
 {
 	static const unsigned char zero[16];
 
-	return memcmp(a, zero, 16) != 0 && memcmp(a, b, 16) == 0;
+	return memcmp(b, zero, 16) != 0;
+}
+
+bool
+qxattr_same_boot(const unsigned char a[16], const unsigned char b[16])
+{
+	return qxattr_boot_known(a) && memcmp(a, b, 16) == 0;
 }
 
 bool

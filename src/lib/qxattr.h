@@ -55,6 +55,8 @@ bool qxattr_decode(struct qxattr *meta, const void *value, size_t len);
 /* qxattr_boot_id: OUT = this boot's id (/proc/sys/kernel/random/boot_id);
  * false, with OUT all zeros, when it cannot be read */
 bool qxattr_boot_id(unsigned char out[16]);
+/* qxattr_boot_known: whether B is a boot id, not all zeros */
+bool qxattr_boot_known(const unsigned char b[16]);
 /* qxattr_same_boot: whether A and B name one known boot */
 bool qxattr_same_boot(const unsigned char a[16], const unsigned char b[16]);
 /* qxattr_set: attaches LEN bytes at VALUE to FD's file; false (errno)

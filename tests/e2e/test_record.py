@@ -192,6 +192,18 @@ class RecordRecoveryTest(unittest.TestCase):
         wait_for(lambda: maildir_messages(self.md), 20,
                  what="the delivery; log:\n" + self.log())
 
+    def test_fresh_todo_of_unknown_boot_waits_too(self):
+        # a qmail-queue that could not read the boot id writes zeros:
+        # made in this boot and young, its todo/S/N is left to it as well
+        n = self.queued()
+        self.as_record(n, boot=bytes(16))
+        mess = self.qpath("mess", n)
+        os.unlink(mess)
+        self.inst.start()
+        time.sleep(2)
+        self.assertFalse(os.path.exists(mess), "relinked too early")
+        self.assertNotIn("new msg %d" % n, self.log())
+
     def test_large_envelope_keeps_qmails_files(self):
         if not qrecord.expected(self.inst.path("queue")):
             self.skipTest("qmail-queue commits qmail's files here anyway")

@@ -84,6 +84,8 @@ main(void)
 	ok(qxattr_same_boot(boot, boot), "a boot is itself");
 	memset(buf, 0, 16);
 	ok(!qxattr_same_boot(buf, buf), "an unknown boot is never the same");
+	ok(!qxattr_boot_known(buf) && qxattr_boot_known(boot),
+	   "zeros are no boot; this boot's id is");
 
 	/* on a real file, where the file system allows it */
 	sample(&m, "hello\n");
