@@ -6,8 +6,7 @@
  * and the write end closed before the fork: an empty pipe takes it in one
  * write that cannot block, and since no write happens after the program
  * starts, a program that exits without reading cannot raise SIGPIPE here.
- * Waiting polls waitpid(WNOHANG) with a short, growing sleep instead of
- * using SIGCHLD or SIGALRM, which belong to the calling program.
+ * The PATH search and the bounded wait are child.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "checkpw.h"
+#include "child.h"
 
 #define FD_AUTH 3
 
@@ -37,44 +37,6 @@ checkpw_class(int exitcode)
 	default:
 		return CHECKPW_TEMP;
 	}
-}
-
-/* exec_path: execv ARGV[0], or each PATH entry / ARGV[0]; returns on
- * failure. Runs in the child after fork, so it must not allocate. */
-static void
-exec_path(char *const argv[])
-{
-	const char *path, *p, *colon;
-	char buf[PATH_MAX];
-	size_t dlen, nlen = strlen(argv[0]);
-	int saved = ENOENT;
-
-	if (strchr(argv[0], '/') != NULL) {
-		execv(argv[0], argv);
-		return;
-	}
-	if ((path = getenv("PATH")) == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (p = path;; p = colon + 1) {
-		colon = strchr(p, ':');
-		dlen = colon ? (size_t)(colon - p) : strlen(p);
-		if (dlen == 0) { /* an empty entry is the current directory */
-			buf[0] = '.';
-			dlen = 1;
-		} else if (dlen < sizeof buf) {
-			memcpy(buf, p, dlen);
-		}
-		if (dlen + 1 + nlen < sizeof buf) {
-			buf[dlen] = '/';
-			memcpy(buf + dlen + 1, argv[0], nlen + 1);
-			execv(buf, argv);
-			if (errno != ENOENT && errno != ENOTDIR)
-				saved = errno;
-		}
-		if (colon == NULL)
-			break;
-	}
-	errno = saved;
 }
 
 static _Noreturn void
@@ -107,17 +69,8 @@ child(char *const argv[], int rfd)
 		_exit(111);
 	if (nul > 2)
 		close(nul);
-	exec_path(argv);
+	child_exec_path(argv);
 	_exit(111);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 enum checkpw_result
@@ -125,10 +78,8 @@ checkpw_run(char *const argv[], const void *data, size_t len,
     unsigned timeout, int *exitcode)
 {
 	int pi[2], wstat, saved;
-	long long deadline;
-	struct timespec nap = { 0, 1000000 };
 	ssize_t w;
-	pid_t pid, r;
+	pid_t pid;
 
 	if (exitcode != NULL)
 		*exitcode = -1;
@@ -159,24 +110,8 @@ checkpw_run(char *const argv[], const void *data, size_t len,
 		child(argv, pi[0]);
 	close(pi[0]);
 
-	deadline = now_ms() + (long long)timeout * 1000;
-	for (;;) {
-		r = waitpid(pid, &wstat, WNOHANG);
-		if (r == pid)
-			break;
-		if (r == -1 && errno != EINTR)
-			return CHECKPW_TEMP;
-		if (timeout != 0 && now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &wstat, 0) == -1 && errno == EINTR)
-				;
-			errno = ETIMEDOUT;
-			return CHECKPW_TEMP;
-		}
-		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 32000000)
-			nap.tv_nsec *= 2;
-	}
+	if (!child_wait(pid, timeout, &wstat))
+		return CHECKPW_TEMP;
 	if (!WIFEXITED(wstat))
 		return CHECKPW_TEMP;
 	if (exitcode != NULL)

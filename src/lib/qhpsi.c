@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "qhpsi.h"
 
 bool
@@ -92,14 +93,12 @@ qhpsi_scan(const struct qhpsi *q, int fd, const char *path, off_t size,
 		if (fd > 2)
 			(void)close(fd);
 		(void)signal(SIGPIPE, SIG_DFL);
-		(void)alarm(timeout); /* SIGALRM ends a stuck scanner */
-		execvp(argv[0], argv);
+		child_exec_path(argv); /* no shell, whatever the file is */
 		_exit(127);
 	}
-	while (waitpid(pid, &ws, 0) == -1)
-		if (errno != EINTR)
-			return QHPSI_ERROR;
-	if (!WIFEXITED(ws))
+	/* past TIMEOUT the scanner is killed, whatever it does with
+	 * signals */
+	if (!child_wait(pid, timeout, &ws) || !WIFEXITED(ws))
 		return QHPSI_ERROR;
 	*status = WEXITSTATUS(ws);
 	if (*status == q->virus_rc && *status != 0)

@@ -11,6 +11,7 @@ import grp
 import os
 import pwd
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -265,6 +266,43 @@ class TestQueueBasics(QueueTestCase):
         rc, err = run_qq(self.inst, b"x\n", b"Fs\0X\0\0", preexec=hostile)
         self.assertEqual(rc, 91)
         self.assertEqual(len(self.inst.queue_files("todo")), 1)
+
+    def _qq_injected(self, fault):
+        """qmail-queue under strace -e inject=FAULT; (exit code, stderr)"""
+        if not shutil.which("strace"):
+            self.skipTest("needs strace")
+        if not qrecord.expected(self.inst.path("queue")):
+            self.skipTest("no record commit on this file system")
+        with tempfile.TemporaryFile() as ef, tempfile.TemporaryFile() as mf:
+            ef.write(envelope(b"s@x", [b"r@y"]))
+            ef.seek(0)
+            mf.write(b"Subject: injected\n\nbody\n")
+            mf.seek(0)
+            p = subprocess.run(["strace", "-qq", "-o", "/dev/null", "-e",
+                                "inject=" + fault,
+                                self.inst.bin("qmail-queue")],
+                               stdin=mf, stdout=ef, stderr=subprocess.PIPE,
+                               timeout=60, env={})
+        return p.returncode, p.stderr.decode(errors="replace")
+
+    def test_record_refused_falls_back_to_qmails_files(self):
+        # no room for the record (or no user xattrs): qmail's commit
+        rc, err = self._qq_injected("fsetxattr:error=ENOSPC")
+        self.assertEqual(rc, 0, err)
+        n, mess, todo = self.only_message()
+        tpath = self.inst.path("queue", "todo", str(n % SPLIT), str(n))
+        ipath = self.inst.path("queue", "intd", str(n % SPLIT), str(n))
+        self.assertIsNone(qrecord.record(tpath))
+        self.assertEqual(os.stat(tpath).st_ino, os.stat(ipath).st_ino)
+        self.assertTrue(todo.endswith(b"\0Fs@x\0Tr@y\0"), todo)
+        self.assertEqual(os.listdir(self.inst.path("queue", "pid")), [])
+
+    def test_record_commit_fsync_failure_leaves_nothing(self):
+        # the one fsync fails after the link into todo/: 53, and the
+        # link is taken back
+        rc, err = self._qq_injected("fsync:error=EIO")
+        self.assertEqual(rc, 53, err)
+        self.assertNothingQueued()
 
     def _start_qq(self):
         """Starts qmail-queue with pipes for the message and envelope;

@@ -1,10 +1,12 @@
 /* t_qhpsi.c - the QHPSI command line (table) and the scanner's exit code
  * contract, with small sh scripts as scanners. */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qhpsi.h"
@@ -27,8 +29,12 @@ static const struct {
     {"scan %s %s", NULL, NULL, false, NULL},
 };
 
-static enum qhpsi_verdict
-run(const char *script, const char *msg, unsigned long min, int *status)
+/* run: the verdict of a scan by SCRIPT (run with /bin/sh, or directly as
+ * a file without "#!" when NOSHEBANG) of MSG; -1 when the test's own
+ * setup failed, so that a broken setup never passes as QHPSI_ERROR */
+static int
+run_as(const char *script, const char *msg, unsigned long min,
+    unsigned timeout, bool noshebang, int *status)
 {
 	char path[] = "/tmp/t_qhpsi.XXXXXX", spec[256];
 	struct qhpsi q;
@@ -37,25 +43,35 @@ run(const char *script, const char *msg, unsigned long min, int *status)
 	FILE *f;
 	int fd;
 
-	/* the scanner: sh -c SCRIPT, with the file as $1 and stdin */
-	(void)snprintf(spec, sizeof spec, "/bin/sh /tmp/t_qhpsi.sh %%s");
+	/* the scanner: sh SCRIPT, with the file as $1 and stdin */
+	*status = -2;
+	(void)snprintf(spec, sizeof spec, "%s/tmp/t_qhpsi.sh %%s",
+	    noshebang ? "" : "/bin/sh ");
 	if ((f = fopen("/tmp/t_qhpsi.sh", "w")) == NULL)
-		return QHPSI_ERROR;
+		return -1;
 	fprintf(f, "%s\n", script);
 	fclose(f);
+	if (chmod("/tmp/t_qhpsi.sh", 0755) == -1)
+		return -1;
 	if ((fd = mkstemp(path)) == -1)
-		return QHPSI_ERROR;
+		return -1;
 	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
-		return QHPSI_ERROR;
+		return -1;
 	if (!qhpsi_setup(&q, spec, args))
-		return QHPSI_ERROR;
+		return -1;
 	q.minsize = min;
-	v = qhpsi_scan(&q, fd, path, (off_t)strlen(msg), 5, status);
+	v = qhpsi_scan(&q, fd, path, (off_t)strlen(msg), timeout, status);
 	qhpsi_free(&q);
 	close(fd);
 	unlink(path);
 	unlink("/tmp/t_qhpsi.sh");
-	return v;
+	return (int)v;
+}
+
+static int
+run(const char *script, const char *msg, unsigned long min, int *status)
+{
+	return run_as(script, msg, min, 5, false, status);
 }
 
 int
@@ -88,6 +104,20 @@ main(void)
 	is_num(run("exit 3", "x\n", 0, &status), QHPSI_ERROR, "exit 3");
 	is_num(status, 3, "status reported");
 	is_num(run("kill -9 $$", "x\n", 0, &status), QHPSI_ERROR, "crash");
+	is_num(status, -1, "no status for a crash");
+	{
+		time_t t0 = time(NULL);
+
+		/* a scanner deaf to SIGALRM is killed at the deadline */
+		is_num(run_as("trap '' ALRM; exec sleep 30", "x\n", 0, 1, false,
+			   &status),
+		    QHPSI_ERROR, "a stuck scanner is a failure");
+		ok(time(NULL) - t0 < 10, "and is killed at its timeout");
+	}
+	/* exit 1 would be "virus": a file without #! must not reach a
+	 * shell (execvp would run it with /bin/sh) */
+	is_num(run_as("exit 1", "x\n", 0, 5, true, &status), QHPSI_ERROR,
+	    "no shell for a scanner without #!");
 	/* the file argument and stdin both hold the message */
 	is_num(run("grep -q EICAR \"$1\" && grep -q EICAR && exit 1; exit 0",
 		   "a\nEICAR\n", 0, &status),

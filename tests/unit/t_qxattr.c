@@ -93,8 +93,10 @@ main(void)
 	if (fd == -1 || write(fd, "hello\n", 6) != 6) {
 		ok(0, "temporary file");
 	} else if (qxattr_encode(&v, &m), !qxattr_set(fd, v.data, v.len)) {
-		printf("# skipped: no user xattrs on /tmp (%s)\n",
-		       strerror(errno));
+		if (errno == ENOTSUP)
+			printf("# skipped: no user xattrs on /tmp\n");
+		else
+			ok(0, "setting the record: %s", strerror(errno));
 	} else {
 		ssize_t n = qxattr_get(fd, buf);
 
@@ -113,7 +115,7 @@ main(void)
 		unlink(path);
 	}
 	fd = open("/dev/null", O_RDONLY);
-	ok(fd != -1 && qxattr_get(fd, buf) <= 0, "no record on /dev/null");
+	ok(fd != -1 && qxattr_get(fd, buf) == 0, "no record on /dev/null");
 	if (fd != -1)
 		close(fd);
 	strbuf_free(&v);
