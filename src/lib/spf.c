@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "addr.h"
 #include "spf.h"
 
 #define EXPAND_MAX 4096
@@ -527,19 +528,37 @@ expand(struct strbuf *out, const char *t, size_t len, const struct spf_query *q,
 	return strbuf_terminate(out);
 }
 
+/* split_sender: Q's sender as <local-part> and <domain> (RFC 7208 4.1,
+ * 4.3, 2.4): no local part is "postmaster"; no domain (<>, "user@", a
+ * bare "user") is the HELO name, and then <> and "user@" are
+ * postmaster@HELO while a bare "user" keeps its name */
+static void
+split_sender(const struct spf_query *q, char *local, size_t llen,
+    char *sdomain, size_t dlen)
+{
+	const char *s = q->sender ? q->sender : "";
+	size_t n = strlen(s), at = addr_split(s, n);
+
+	if (at == n || at + 1 == n) {
+		(void)snprintf(local, llen, "%s",
+		    n > 0 && at == n ? s : "postmaster");
+		(void)snprintf(sdomain, dlen, "%s", q->helo ? q->helo : "");
+		return;
+	}
+	if (at == 0)
+		(void)snprintf(local, llen, "postmaster");
+	else
+		(void)snprintf(local, llen, "%.*s", (int)at, s);
+	(void)snprintf(sdomain, dlen, "%s", s + at + 1);
+}
+
 bool
 spf_expand(struct strbuf *out, const char *text, size_t len,
     const struct spf_query *q, const char *domain, bool exp)
 {
-	const char *s = q->sender ? q->sender : "";
-	const char *at = strrchr(s, '@');
 	char local[256], sdomain[256];
 
-	if (at == NULL || at == s)
-		(void)snprintf(local, sizeof local, "postmaster");
-	else
-		(void)snprintf(local, sizeof local, "%.*s", (int)(at - s), s);
-	(void)snprintf(sdomain, sizeof sdomain, "%s", at ? at + 1 : domain);
+	split_sender(q, local, sizeof local, sdomain, sizeof sdomain);
 	return expand(out, text, len, q, local, sdomain, domain, exp);
 }
 
@@ -938,7 +957,6 @@ spf_check(const struct spf_resolver *r, const struct spf_query *q,
     struct spf_outcome *out)
 {
 	struct eval e;
-	const char *s = q->sender ? q->sender : "", *at = strrchr(s, '@');
 	struct spf_query q2 = *q;
 
 	memset(&e, 0, sizeof e);
@@ -947,19 +965,7 @@ spf_check(const struct spf_resolver *r, const struct spf_query *q,
 	e.out = out;
 	out->domain[0] = out->mechanism[0] = out->problem[0] = '\0';
 	out->explanation.len = 0;
-	/* 4.1/2.4: <> or no domain: postmaster@HELO */
-	if (s[0] == '\0' || at == NULL || at[1] == '\0') {
-		(void)snprintf(e.local, sizeof e.local, "%s",
-		    s[0] && at == NULL ? s : "postmaster");
-		(void)snprintf(
-		    e.sdomain, sizeof e.sdomain, "%s", q->helo ? q->helo : "");
-	} else {
-		(void)snprintf(e.local, sizeof e.local, "%.*s", (int)(at - s),
-		    at == s ? "postmaster" : s);
-		if (at == s)
-			(void)snprintf(e.local, sizeof e.local, "postmaster");
-		(void)snprintf(e.sdomain, sizeof e.sdomain, "%s", at + 1);
-	}
+	split_sender(q, e.local, sizeof e.local, e.sdomain, sizeof e.sdomain);
 	/* an IPv4-mapped client is an IPv4 client (5.6) */
 	if (q2.ip.family == AF_INET6 &&
 	    memcmp(q2.ip.bytes, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {

@@ -322,6 +322,28 @@ main(void)
 		is_str(x.data, "2001:db8::cb01", "%{c}");
 		strbuf_free(&x);
 	}
+	{
+		/* the sender as spf_check sees it (RFC 7208 4.3, 2.4) */
+		static const struct {
+			const char *sender, *want;
+		} senders[] = {
+			{"", "postmaster@mx.helo.example"},
+			{"user@", "postmaster@mx.helo.example"},
+			{"user", "user@mx.helo.example"},
+			{"@dom.example", "postmaster@dom.example"},
+			{"a@b@dom.example", "a@b@dom.example"},
+		};
+		struct strbuf x = STRBUF_INIT;
+
+		for (i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+			q.sender = senders[i].sender;
+			ok(spf_expand(&x, "%{l}@%{o}", 9, &q, "d", false),
+			    "expand sender '%s'", senders[i].sender);
+			is_str(x.data, senders[i].want, senders[i].sender);
+		}
+		q.sender = "strong-bad@email.example.com";
+		strbuf_free(&x);
+	}
 	for (i = 0; i < sizeof checks / sizeof checks[0]; i++) {
 		memset(&q, 0, sizeof q);
 		ok(ipaddr_parse(&q.ip, checks[i].ip), "ip %s", checks[i].ip);
