@@ -80,12 +80,11 @@ bool
 bounce_head(struct strbuf *out, enum bounce_kind kind, const char *from,
 	    const char *host, const char *to, time_t now)
 {
-	struct strbuf fromq = STRBUF_INIT;
 	bool ok;
 
+	/* FROM (control/bouncefrom) is a local part, quoted whole */
 	ok = bounce_date(out, now) && strbuf_appends(out, "From: ") &&
-	     bounce_quote(&fromq, from) &&
-	     strbuf_append(out, fromq.data, fromq.len) &&
+	     addr_quote_local(out, from, strlen(from)) &&
 	     strbuf_appendc(out, '@') && strbuf_appends(out, host) &&
 	     strbuf_appends(out, "\nTo: ") && bounce_quote(out, to) &&
 	     strbuf_appends(out, "\nSubject: failure notice\n\n"
@@ -105,7 +104,6 @@ bounce_head(struct strbuf *out, enum bounce_kind kind, const char *from,
 		    ".\n"
 		    "I tried to deliver a bounce message to this address, but "
 		    "the bounce bounced!\n\n");
-	strbuf_free(&fromq);
 	return ok;
 }
 

@@ -268,8 +268,11 @@ fail_bad_line(const char *path, size_t bad)
 	fail('Z', t.data);
 }
 
+/* read_lines: reads the control file PATH (missing: empty) and checks
+ * every line with CHECK; a bad line defers the delivery */
 static void
-read_lines(struct strlist *sl, const char *path, char what)
+read_lines(struct strlist *sl, const char *path,
+    bool (*check)(const struct strlist *, size_t *))
 {
 	size_t bad;
 
@@ -281,8 +284,27 @@ read_lines(struct strlist *sl, const char *path, char what)
 	case CTL_ERROR:
 		fail_control();
 	}
-	if (!routes_check(sl, what, &bad))
+	if (!check(sl, &bad))
 		fail_bad_line(path, bad);
+}
+
+/* the line checks of routes.h, one per file kind */
+static bool
+check_routes(const struct strlist *sl, size_t *bad)
+{
+	return routes_check(sl, 's', bad);
+}
+
+static bool
+check_authsenders(const struct strlist *sl, size_t *bad)
+{
+	return routes_check(sl, 'a', bad);
+}
+
+static bool
+check_domainips(const struct strlist *sl, size_t *bad)
+{
+	return routes_check(sl, 'd', bad);
 }
 
 static int
@@ -482,7 +504,7 @@ source_address(struct ipaddr *local, struct strbuf *helo)
 	const char *at = strrchr(rm.sender, '@');
 	bool have = false;
 
-	read_lines(&lines, "control/domainips", 'd');
+	read_lines(&lines, "control/domainips", check_domainips);
 	xstrbuf_copys(&domain, at ? at + 1 : "");
 	strbuf_lower(&domain);
 	switch (domainip_lookup(&lines, domain.data, &di)) {
@@ -516,25 +538,6 @@ source_address(struct ipaddr *local, struct strbuf *helo)
 	strbuf_free(&domain);
 	strbuf_free(&t);
 	return have;
-}
-
-/* reads a TLS control file checked by CHECK */
-static void
-read_tls_lines(struct strlist *sl, const char *path,
-    bool (*check)(const struct strlist *, size_t *))
-{
-	size_t bad;
-
-	switch (ctl_read_lines(sl, path)) {
-	case CTL_OK:
-		break;
-	case CTL_MISSING:
-		return;
-	case CTL_ERROR:
-		fail_control();
-	}
-	if (!check(sl, &bad))
-		fail_bad_line(path, bad);
 }
 
 /* qmtproutes, then smtproutes, then MX */
@@ -782,11 +785,11 @@ remote_main(int argc, char **argv)
 		xstrbuf_appends(&t, " is not a valid IDN. (#5.1.2)");
 		fail('D', t.data);
 	}
-	read_lines(&qmtp, "control/qmtproutes", 's');
-	read_lines(&smtp, "control/smtproutes", 's');
-	read_lines(&auths, "control/authsenders", 'a');
-	read_tls_lines(&tlsd, "control/tlsdestinations", tlsdest_check);
-	read_tls_lines(&certs, "control/domaincerts", domaincerts_check);
+	read_lines(&qmtp, "control/qmtproutes", check_routes);
+	read_lines(&smtp, "control/smtproutes", check_routes);
+	read_lines(&auths, "control/authsenders", check_authsenders);
+	read_lines(&tlsd, "control/tlsdestinations", tlsdest_check);
+	read_lines(&certs, "control/domaincerts", domaincerts_check);
 	/* s/qmail: a sender with an authsenders entry goes to its relay */
 	switch (authsender_lookup(&auths, rm.sender, &route)) {
 	case ROUTE_FOUND:

@@ -141,6 +141,15 @@ test_message(void)
 	bounce_head(&sb, BOUNCE_SINGLE, "odd from", "h", "a b@c", 0);
 	ok(strstr(sb.data, "From: \"odd from\"@h\nTo: \"a b\"@c\n") != NULL,
 	   "From and To are quoted");
+	/* bouncefrom is a local part as a whole, even with an '@' or empty */
+	sb.len = 0;
+	bounce_head(&sb, BOUNCE_SINGLE, "x@y", "h", "a@c", 0);
+	ok(strstr(sb.data, "From: \"x@y\"@h\n") != NULL,
+	   "an '@' in bouncefrom is quoted");
+	sb.len = 0;
+	bounce_head(&sb, BOUNCE_SINGLE, "", "h", "a@c", 0);
+	ok(strstr(sb.data, "From: \"\"@h\n") != NULL,
+	   "an empty bouncefrom is \"\"");
 	strbuf_free(&sb);
 }
 
