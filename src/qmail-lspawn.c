@@ -120,13 +120,20 @@ lookup_getpw(const struct lspawn *ls, const char *local, struct users_entry *e)
 	ssize_t r;
 	pid_t pid;
 
-	if (pwhelper_lookup(ls->pwsock, local, &code, &out)) {
+	switch (pwhelper_lookup(ls->pwsock, local, PWHELPER_TIMEOUT, &code,
+				&out)) {
+	case PWHELPER_ANSWERED:
 		if (code != 0) {
 			if (out.len > 0)
 				say("qmail-getpw: %s\n", out.data);
 			finish_getpw(code);
 		}
 		goto decode;
+	case PWHELPER_STUCK:
+		say("qmail-getpw: %s\n", "no answer from the passwd helper");
+		finish_getpw(QLX_NFS); /* temporary: a stuck lookup */
+	case PWHELPER_UNUSABLE:
+		break;
 	}
 	if (pipe(pi) == -1)
 		_exit(QLX_SYS);
@@ -324,13 +331,6 @@ report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
 			break;
 		case QLX_NFS:
 			text = "NFS failure in qmail-local.\n";
-			break;
-		case QLX_EXECSOFT:
-		case QLX_EXECHARD:
-			text = "Unable to run qmail-local.\n";
-			break;
-		case QLX_EXECPW:
-			text = "Unable to run qmail-getpw.\n";
 			break;
 		default:
 			break; /* 111 and anything else: temporary */

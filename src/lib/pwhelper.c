@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "getpw.h"
@@ -136,21 +137,32 @@ pwhelper_start(uid_t uid, gid_t gid)
 	return sv[0];
 }
 
-bool
-pwhelper_lookup(int sock, const char *local, int *code, struct strbuf *text)
+static time_t
+monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+enum pwhelper_result
+pwhelper_lookup(int sock, const char *local, int timeout, int *code,
+		struct strbuf *text)
 {
 	char buf[PWHELPER_ANSWER_MAX + 2];
 	union fdmsg cm;
 	struct msghdr mh;
 	struct iovec iov;
 	size_t len = strlen(local), got = 0;
+	time_t deadline;
 	ssize_t r;
 	int pi[2];
 
 	if (sock < 0 || len == 0 || len > PWHELPER_LOCAL_MAX)
-		return false;
+		return PWHELPER_UNUSABLE;
 	if (pipe2(pi, O_CLOEXEC) == -1)
-		return false;
+		return PWHELPER_UNUSABLE;
 	memset(&mh, 0, sizeof mh);
 	memset(&cm, 0, sizeof cm);
 	iov.iov_base = (char *)local;
@@ -169,9 +181,17 @@ pwhelper_lookup(int sock, const char *local, int *code, struct strbuf *text)
 	close(pi[1]);
 	if (r != (ssize_t)len) {
 		close(pi[0]);
-		return false;
+		return PWHELPER_UNUSABLE;
 	}
+	deadline = monotonic_s() + timeout;
 	for (;;) {
+		time_t left = deadline - monotonic_s();
+
+		/* an answer comes in one write: one wait covers nearly all */
+		if (left <= 0 || !fd_wait(pi[0], false, (int)left)) {
+			close(pi[0]);
+			return PWHELPER_STUCK;
+		}
 		r = read(pi[0], buf + got, sizeof buf - got);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -183,8 +203,9 @@ pwhelper_lookup(int sock, const char *local, int *code, struct strbuf *text)
 	}
 	close(pi[0]);
 	if (r < 0 || got == 0 || got == sizeof buf)
-		return false;
+		return PWHELPER_UNUSABLE;
 	*code = (unsigned char)buf[0];
 	strbuf_truncate(text, 0);
-	return strbuf_append(text, buf + 1, got - 1);
+	return strbuf_append(text, buf + 1, got - 1) ? PWHELPER_ANSWERED
+						     : PWHELPER_UNUSABLE;
 }

@@ -13,7 +13,8 @@
  * home\0dash\0ext\0) or the reason. The passwd database is read on every
  * lookup, as before: nothing is cached. When the helper is gone or
  * misbehaves, pwhelper_lookup says so and the caller does the lookup the
- * old way (a forked child). Never exits the caller; not thread-safe.
+ * old way (a forked child); when it does not answer in time, the caller
+ * defers the delivery. Never exits the caller; not thread-safe.
  */
 #ifndef PWHELPER_H
 #define PWHELPER_H
@@ -25,16 +26,27 @@
 
 #define PWHELPER_LOCAL_MAX  1024 /* the longest local part sent */
 #define PWHELPER_ANSWER_MAX 4096 /* the longest answer read */
+#define PWHELPER_TIMEOUT 120 /* s: qmail-lspawn's wait for one answer */
 
 /* pwhelper_start: forks the helper as UID:GID; returns the caller's end of
  * the socket (close-on-exec), or -1 (errno set) */
 int pwhelper_start(uid_t uid, gid_t gid);
 
-/* pwhelper_lookup: asks the helper on SOCK about LOCAL. True when it
- * answered: *CODE is getpw_lookup's code and TEXT (replaced) its output or
- * reason. False when the helper could not be asked or its answer is
- * unusable (too long, cut short): do the lookup another way. */
-bool pwhelper_lookup(int sock, const char *local, int *code,
-		     struct strbuf *text);
+enum pwhelper_result {
+	PWHELPER_ANSWERED, /* *CODE and TEXT hold the answer */
+	PWHELPER_UNUSABLE, /* not asked, or the answer was too long or cut
+			      short: do the lookup another way */
+	PWHELPER_STUCK     /* no answer within TIMEOUT s: the helper is
+			      stuck (a hung home directory, a slow NSS
+			      source); a fork would hang the same way, so
+			      the delivery should be deferred */
+};
+
+/* pwhelper_lookup: asks the helper on SOCK about LOCAL and waits at most
+ * TIMEOUT seconds (at least 1) for the answer: *CODE is getpw_lookup's
+ * code and TEXT (replaced) its output or reason */
+enum pwhelper_result pwhelper_lookup(int sock, const char *local,
+				     int timeout, int *code,
+				     struct strbuf *text);
 
 #endif

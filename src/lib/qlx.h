@@ -21,10 +21,9 @@ enum {
 	QLX_CDB = 105,     /* users/cdb unreadable or corrupt */
 	QLX_SYS = 106,     /* fork, pipe, wait... failed */
 	QLX_NOMEM = 107,
-	QLX_EXECSOFT = 108, /* cannot run qmail-local (temporary errno) */
-	QLX_EXECPW = 109,   /* cannot run qmail-getpw */
-	QLX_EXECHARD = 110, /* cannot run qmail-local */
-	QLX_USAGE = 112     /* internal error: bad record, bad arguments */
+	/* 108-110 were qmail's "cannot run qmail-local/qmail-getpw": nothing
+	 * is exec'd now (delivery without exec), so they are reserved */
+	QLX_USAGE = 112 /* internal error: bad record, bad arguments */
 };
 
 #endif
