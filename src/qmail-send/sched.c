@@ -395,15 +395,17 @@ rescan_load(struct send *st, int c, unsigned long id)
 
 	if (idset_has(&ch->mem, id))
 		return;
+	if (ch->mem.len >= SCHED_CAP) {
+		/* full: no stat of every further file; a pass comes again
+		 * once there is room (it may find nothing due: harmless) */
+		st->rescan_soon = true;
+		return;
+	}
 	if (!queue_path(&st->fn, chan_dir[c], id) ||
 	    stat(st->fn.data, &sb) == -1)
 		return; /* gone meanwhile, or trouble: the next pass */
 	if (!st->rescan_all && sb.st_mtime > st->now + SCHED_HORIZON)
 		return;
-	if (ch->mem.len >= SCHED_CAP) {
-		st->rescan_soon = true;
-		return;
-	}
 	/* qmail-todo is writing it, or has told us and not yet removed
 	 * todo/S/N (its checkpoint): look again soon */
 	if (exists(st, "todo", id) != 0) {
@@ -411,6 +413,30 @@ rescan_load(struct send *st, int c, unsigned long id)
 		return;
 	}
 	sched_chan(st, c, id, st->rescan_all ? st->now : sb.st_mtime, true);
+}
+
+/* rescan_wanted: a due message found no room, and there is room now */
+static bool
+rescan_wanted(const struct send *st)
+{
+	int c;
+
+	if (!st->rescan_soon)
+		return false;
+	for (c = 0; c < CHANNELS; c++)
+		if (st->chan[c].mem.len >= SCHED_CAP / 2)
+			return false;
+	return true;
+}
+
+/* next_backoff: the wait before the next pass after one that skipped a
+ * message: 1, 2, 4 ... s, at most SCHED_RESCAN */
+static time_t
+next_backoff(time_t backoff)
+{
+	if (backoff == 0)
+		return 1;
+	return backoff * 2 > SCHED_RESCAN ? SCHED_RESCAN : backoff * 2;
 }
 
 /* rescan_step: BATCH entries of the pass over local/ and remote/ */
@@ -423,10 +449,7 @@ rescan_step(struct send *st)
 	int n;
 
 	if (!st->rescan_running) {
-		if (st->now < st->rescan_time &&
-		    !(st->rescan_soon &&
-		      st->chan[0].mem.len < SCHED_CAP / 2 &&
-		      st->chan[1].mem.len < SCHED_CAP / 2))
+		if (st->now < st->rescan_time && !rescan_wanted(st))
 			return;
 		st->rescan_running = true;
 		st->rescan_soon = false;
@@ -448,11 +471,7 @@ rescan_step(struct send *st)
 				st->rescan_all = false;
 				if (st->rescan_skipped) {
 					st->rescan_backoff =
-					    st->rescan_backoff == 0 ? 1
-					    : st->rescan_backoff * 2 >
-						      SCHED_RESCAN
-						? SCHED_RESCAN
-						: st->rescan_backoff * 2;
+					    next_backoff(st->rescan_backoff);
 					st->rescan_time =
 					    st->now + st->rescan_backoff;
 				} else {
@@ -517,9 +536,7 @@ sched_wakeup(const struct send *st, time_t *wakeup)
 		*wakeup = st->now;
 	else if (st->cleanup_time < *wakeup)
 		*wakeup = st->cleanup_time;
-	if (st->rescan_running ||
-	    (st->rescan_soon && st->chan[0].mem.len < SCHED_CAP / 2 &&
-	     st->chan[1].mem.len < SCHED_CAP / 2))
+	if (st->rescan_running || rescan_wanted(st))
 		*wakeup = st->now;
 	else if (st->rescan_time < *wakeup)
 		*wakeup = st->rescan_time;
