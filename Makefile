@@ -96,8 +96,10 @@ $(BUILD)/libauto.a: $(AUTO_OBJ)
 
 LINKLIBS := $(SANOBJ) $(BUILD)/libqmail.a $(BUILD)/libauto.a
 
-# Static musl builds of the programs exec'd for every message
-# (doc/PERFORMANCE.md): glibc's start-up costs ~1 ms of CPU per exec on a
+# Static musl builds of the programs exec'd for every message, and of
+# bin/qmail-local, which admins and scripts run by hand (qmail-lspawn runs
+# its code in process) (doc/PERFORMANCE.md): glibc's
+# start-up costs ~1 ms of CPU per exec on a
 # VM that traps CPUID, a static musl binary ~0.2 ms. They link only
 # libqmail code that needs no OpenSSL, libidn2, tinycdb or libresolv.
 # Used when musl-gcc (Debian musl-tools) is found, never with SAN=1 (the

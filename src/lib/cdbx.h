@@ -1,10 +1,12 @@
 /*
- * cdbx.h - cdb files: the one wrapper around tinycdb (libcdb).
+ * cdbx.h - cdb files: our reader, and the one wrapper around tinycdb
+ * (libcdb), the writer.
  *
  * Reading (cdbx.c, our own small reader of the public format, so that
  * static musl builds need no libcdb): cdbx_open opens a cdb file;
  * cdbx_find looks a key up and copies
- * the first value into OUT (bounded by CDBX_MAX_VALUE); cdbx_close unmaps.
+ * the first value into OUT (bounded by CDBX_MAX_VALUE); cdbx_close closes
+ * it.
  * A corrupt file shows as CDBX_ERROR, which callers treat as temporary.
  *
  * Writing (cdbxmake.c, tinycdb): cdbx_make_start creates PATH.tmp, cdbx_make_add adds records,

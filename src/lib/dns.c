@@ -362,6 +362,12 @@ take_txt(const ns_msg *msg, const ns_rr *rr, void *arg)
 	struct strbuf s = STRBUF_INIT;
 
 	(void)msg;
+	/* more records than we keep: refused, not cut short (a record past
+	 * the limit could be a second "v=spf1", a permerror) */
+	if (a->out->len >= DNS_MAX_TXT) {
+		a->bad = true;
+		return false;
+	}
 	/* one or more <length><bytes> strings, concatenated (RFC 7208
 	 * 3.3); a NUL would cut the text short: refuse it */
 	while (i < len) {
@@ -381,7 +387,7 @@ take_txt(const ns_msg *msg, const ns_rr *rr, void *arg)
 		return false;
 	}
 	strbuf_free(&s);
-	return a->out->len < DNS_MAX_TXT;
+	return true;
 }
 
 int

@@ -68,7 +68,8 @@ int dns_parse_addrs(const unsigned char *answer, size_t len,
     const char *qname, int type, struct ipaddr *out, size_t max);
 
 /* For SPF (lib/spf.c): DNS_OK with at least one record, DNS_HARD for
- * NXDOMAIN or none of the type, DNS_SOFT for a failure. */
+ * NXDOMAIN or none of the type, DNS_SOFT for a failure, and for more
+ * than DNS_MAX_TXT TXT records (refused, not cut short). */
 #define DNS_MAX_TXT 32
 /* dns_txt: appends each TXT record (its strings joined) to OUT */
 enum dns_status dns_txt(const char *name, struct strlist *out);

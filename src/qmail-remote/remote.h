@@ -101,13 +101,13 @@ void tlsc_end(struct tls *t);
 enum session_result smtp_session(struct remote *rm, int fd);
 enum session_result qmtp_session(struct remote *rm, int fd);
 
-/* net_connect: returns a connected socket to PEER:PORT, bound to LOCAL
- * when not NULL, within TIMEOUT seconds; -1 (errno set) when the connect
- * failed, -2 when binding to LOCAL failed */
 /* deliver.c: the whole of qmail-remote (argv as the program's); writes
  * the report to fd 1 and ends the process: never returns */
 _Noreturn void remote_main(int argc, char **argv);
 
+/* net_connect: returns a connected socket to PEER:PORT, bound to LOCAL
+ * when not NULL, within TIMEOUT seconds; -1 (errno set) when the connect
+ * failed, -2 when binding to LOCAL failed */
 int net_connect(const struct ipaddr *peer, unsigned port,
     const struct ipaddr *local, int timeout);
 

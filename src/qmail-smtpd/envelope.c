@@ -483,9 +483,6 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 				: "sorry, no mailbox by that name (#5.1.1)");
 			goto invalid;
 		}
-		/* s/qmail: SPF after the recipient checks */
-		if (smtpd_spf_refused(s, rcpt))
-			goto out;
 	} else {
 		if (s->mav_reject) {
 			smtpd_log(
@@ -526,7 +523,11 @@ smtpd_rcpt(struct smtpd *s, const char *arg, size_t len)
 		smtpd_reply(s, "452 sorry, too many recipients (#4.5.3)");
 		goto out;
 	}
-	/* greylisting last: only mail we would take is greylisted */
+	/* s/qmail: SPF after the recipient checks; here also after the
+	 * local refusals, which cost no DNS query. Greylisting last: only
+	 * mail we would take is greylisted */
+	if (s->relayclient == NULL && smtpd_spf_refused(s, rcpt))
+		goto out;
 	if (s->relayclient == NULL && smtpd_postgrey_refused(s, rcpt))
 		goto out;
 	tarpit(s);

@@ -8,6 +8,7 @@
  * configuration error: 421 and exit 111, as for a bad numeric variable.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,27 +23,6 @@
 #include "smtpd.h"
 
 #define POSTGREY_TIMEOUT 10 /* seconds for one policy question */
-
-static _Noreturn void
-bad_variable(struct smtpd *s, const char *name)
-{
-	warn("bad value of %s", name);
-	smtpd_log(s, "Reject", "SMTP", "Bad_Variable", name);
-	smtpd_die_temp(s, "421 bad configuration (#4.3.0)", "Bad_Variable");
-}
-
-static unsigned long
-var_ulong(struct smtpd *s, const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-	unsigned long n;
-
-	if (v == NULL || *v == '\0')
-		return dflt;
-	if (!scan_ulong(v, &n))
-		bad_variable(s, name);
-	return n;
-}
 
 /* deliverto_ok: a plain mailbox: no blanks, controls or '<>', one '@'
  * at most, within qmail-queue's address limit */
@@ -75,14 +55,14 @@ qhpsi_setup_env(struct smtpd *s)
 	if (!qhpsi_setup(&s->qhpsi, spec, args)) {
 		if (errno == ENOMEM)
 			die_nomem();
-		bad_variable(s, "QHPSI");
+		smtpd_bad_variable(s, "QHPSI");
 	}
-	rc = var_ulong(s, "QHPSIRC", 1);
+	rc = smtpd_env_ulong(s, "QHPSIRC", 1, ULONG_MAX);
 	if (rc == 0 || rc > 255)
-		bad_variable(s, "QHPSIRC");
+		smtpd_bad_variable(s, "QHPSIRC");
 	s->qhpsi.virus_rc = (int)rc;
-	s->qhpsi.minsize = var_ulong(s, "QHPSIMINSIZE", 0);
-	s->qhpsi.maxsize = var_ulong(s, "QHPSIMAXSIZE", 0);
+	s->qhpsi.minsize = smtpd_env_ulong(s, "QHPSIMINSIZE", 0, ULONG_MAX);
+	s->qhpsi.maxsize = smtpd_env_ulong(s, "QHPSIMAXSIZE", 0, ULONG_MAX);
 	s->qhpsi_base64 = getenv("BASE64") != NULL;
 }
 
@@ -95,7 +75,7 @@ smtpd_hooks_setup(struct smtpd *s)
 	 * SMTPUTF8 anyway, so it changes nothing (qmail-smtpd(8)) */
 	if ((v = getenv("DELIVERTO")) != NULL && *v != '\0') {
 		if (!deliverto_ok(v))
-			bad_variable(s, "DELIVERTO");
+			smtpd_bad_variable(s, "DELIVERTO");
 		s->deliverto = v;
 	}
 	if ((v = getenv("RBLSMTPD")) != NULL && *v != '\0') {
@@ -131,7 +111,7 @@ smtpd_hooks_setup(struct smtpd *s)
 	if ((v = getenv("POSTGREY")) != NULL && *v != '\0') {
 		if (!postgrey_parse_spec(
 			v, &s->postgrey_addr, &s->postgrey_port))
-			bad_variable(s, "POSTGREY");
+			smtpd_bad_variable(s, "POSTGREY");
 		s->postgrey = true;
 	}
 	smtpd_spf_setup(s);
@@ -228,6 +208,7 @@ smtpd_spool_open(struct smtpd *s, struct smtpd_spool *sp)
 	sp->fd = -1;
 	sp->broken = false;
 	sp->size = 0;
+	sp->max = s->qhpsi.maxsize;
 	if (s->qhpsi.argv == NULL)
 		return true;
 	if (dir == NULL || dir[0] != '/' || strlen(dir) > 200)
@@ -242,9 +223,13 @@ smtpd_spool_put(struct smtpd_spool *sp, const char *p, size_t n)
 {
 	if (sp->fd == -1 || sp->broken)
 		return;
+	sp->size += (off_t)n;
+	/* too big to be scanned (qhpsi_scan skips it by size): the disk is
+	 * spared the rest */
+	if (sp->max != 0 && (unsigned long)sp->size > sp->max)
+		return;
 	if (!fd_write_all(sp->fd, p, n))
 		sp->broken = true;
-	sp->size += (off_t)n;
 }
 
 void

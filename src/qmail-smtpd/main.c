@@ -31,19 +31,25 @@ env_or(const char *a, const char *b, const char *dflt)
 	return (v == NULL || *v == '\0') ? dflt : v;
 }
 
-static unsigned long
-env_ulong(struct smtpd *s, const char *name, unsigned long dflt)
+void
+smtpd_bad_variable(struct smtpd *s, const char *name)
+{
+	warn("bad value of %s", name);
+	smtpd_log(s, "Reject", "SMTP", "Bad_Variable", name);
+	smtpd_die_temp(s, "421 bad configuration (#4.3.0)", "Bad_Variable");
+}
+
+unsigned long
+smtpd_env_ulong(struct smtpd *s, const char *name, unsigned long dflt,
+    unsigned long max)
 {
 	const char *v = getenv(name);
 	unsigned long n;
 
 	if (v == NULL || *v == '\0')
 		return dflt;
-	if (!scan_ulong(v, &n)) {
-		smtpd_log(s, "Reject", "SMTP", "Bad_Variable", name);
-		smtpd_die_temp(
-		    s, "421 bad configuration (#4.3.0)", "Bad_Variable");
-	}
+	if (!scan_ulong(v, &n) || n > max)
+		smtpd_bad_variable(s, name);
 	return n;
 }
 
@@ -203,10 +209,11 @@ setup(struct smtpd *s, char **checkprogram)
 	case CTL_ERROR:
 		ctl_fail(s, "databytes");
 	}
-	s->databytes = env_ulong(s, "DATABYTES", (unsigned long)s->databytes);
-	s->maxrcpt = env_ulong(s, "MAXRECIPIENTS", 0);
-	s->tarpitcount = env_ulong(s, "TARPITCOUNT", 0);
-	s->tarpitdelay = env_ulong(s, "TARPITDELAY", 0);
+	s->databytes = smtpd_env_ulong(
+	    s, "DATABYTES", (unsigned long)s->databytes, ULONG_MAX);
+	s->maxrcpt = smtpd_env_ulong(s, "MAXRECIPIENTS", 0, ULONG_MAX);
+	s->tarpitcount = smtpd_env_ulong(s, "TARPITCOUNT", 0, ULONG_MAX);
+	s->tarpitdelay = smtpd_env_ulong(s, "TARPITDELAY", 0, ULONG_MAX);
 
 	v = getenv("UCSPITLS");
 	if (v == NULL || *v == '\0')
@@ -240,7 +247,7 @@ smtpd_tls_required(const struct smtpd *s)
 static void
 greet(struct smtpd *s)
 {
-	unsigned long delay = env_ulong(s, "GREETDELAY", 0);
+	unsigned long delay = smtpd_env_ulong(s, "GREETDELAY", 0, ULONG_MAX);
 	struct pollfd p = { 0, POLLIN, 0 };
 	char c;
 	int r;

@@ -129,6 +129,13 @@ void smtpd_safe(struct strbuf *out, const char *text, size_t max);
 _Noreturn void smtpd_quit(struct smtpd *s, int code);
 _Noreturn void smtpd_die_temp(
     struct smtpd *s, const char *reply, const char *why);
+/* smtpd_bad_variable: a bad value of the environment variable NAME: logged,
+ * then 421 and exit (temporary: a configuration problem) */
+_Noreturn void smtpd_bad_variable(struct smtpd *s, const char *name);
+/* smtpd_env_ulong: the number in the environment variable NAME, DFLT when
+ * unset or empty; anything else, or above MAX, is smtpd_bad_variable */
+unsigned long smtpd_env_ulong(struct smtpd *s, const char *name,
+    unsigned long dflt, unsigned long max);
 const char *smtpd_protocol(const struct smtpd *s);
 
 /* envelope.c */
@@ -155,7 +162,8 @@ struct qq;
 struct smtpd_spool {
 	int fd; /* -1: no spool (no QHPSI) */
 	bool broken;
-	off_t size;
+	off_t size;	    /* of the whole message, spooled or not */
+	unsigned long max; /* QHPSIMAXSIZE: past it nothing more is written */
 	char path[256];
 };
 void smtpd_hooks_setup(struct smtpd *s);

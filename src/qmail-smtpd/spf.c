@@ -31,18 +31,9 @@ bad_spf_control(struct smtpd *s, const char *file)
 void
 smtpd_spf_setup(struct smtpd *s)
 {
-	const char *v = getenv("SPF");
 	struct strbuf rec = STRBUF_INIT;
-	unsigned long n;
 
-	if (v == NULL || *v == '\0')
-		return;
-	if (!scan_ulong(v, &n) || n > 6) {
-		warn("bad value of SPF (0..6)");
-		smtpd_die_temp(
-		    s, "421 bad configuration (#4.3.0)", "Bad_Variable");
-	}
-	s->spf = (unsigned)n;
+	s->spf = (unsigned)smtpd_env_ulong(s, "SPF", 0, 6);
 	if (s->spf == 0)
 		return;
 	switch (ctl_read_line(&s->spflocalrules, "control/spflocalrules")) {

@@ -422,6 +422,17 @@ class SpfTest(HooksBase):
             self.assertIn("Reject::SPF::%s" % cond, log)
         self.assertIn("Accept::SPF::Pass", log)
 
+    def test_local_refusals_come_before_spf(self):
+        # badmailfrom costs no DNS query: it answers first
+        self.inst.write_control("badmailfrom", "u@fail.example\n")
+        self.addCleanup(self.inst.remove_control, "badmailfrom")
+        srv = self.server(resolv=self.resolv, SPF="3")
+        self.assertEqual(self.rcpt(srv, "u@fail.example")[0], 553)
+        self.assertEqual(self.rcpt(srv, "v@fail.example")[0], 550)
+        log = srv.read_log()
+        self.assertIn("Bad_Mailfrom", log)
+        self.assertEqual(log.count("Reject::SPF::Fail"), 1, log)
+
     def test_header_and_spfresult(self):
         srv = self.server(resolv=self.resolv, SPF="1")
         for sender in ("u@pass.example", "u@fail.example", ""):

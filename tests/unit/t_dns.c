@@ -147,10 +147,62 @@ test_addrs(void)
 		ok(addrs[0].bytes[3] == 3, "the right-sized record is kept");
 }
 
+/* txt_answer: a TXT answer for QNAME with N records "t0", "t1"...;
+ * returns its length */
+static size_t
+txt_answer(unsigned char *p, size_t n)
+{
+	static const unsigned char head[] = {0, 1, 0x81, 0x80, 0, 1, 0, 0,
+	    0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o',
+	    'm', 0, 0, 16, 0, 1};
+	size_t len = sizeof head, i;
+
+	memcpy(p, head, sizeof head);
+	p[6] = (unsigned char)(n >> 8);
+	p[7] = (unsigned char)n;
+	for (i = 0; i < n; i++) {
+		int t = snprintf((char *)p + len + 13, 8, "t%zu", i);
+		static const unsigned char rr[] = {0xc0, 12, 0, 16, 0, 1, 0, 0,
+		    1, 0};
+
+		memcpy(p + len, rr, sizeof rr);
+		p[len + 10] = 0;
+		p[len + 11] = (unsigned char)(t + 1); /* rdlength */
+		p[len + 12] = (unsigned char)t;	      /* the string's length */
+		len += 13 + (size_t)t;
+	}
+	return len;
+}
+
+static void
+test_txt(void)
+{
+	static unsigned char buf[4096];
+	struct strlist txt = STRLIST_INIT;
+	size_t len;
+
+	len = txt_answer(buf, 2);
+	is_num(dns_parse_txt(buf, len, QNAME, &txt), 2, "two TXT records");
+	if (txt.len == 2)
+		is_str(txt.items[1], "t1", "the second one");
+	strlist_free(&txt);
+	len = txt_answer(buf, DNS_MAX_TXT);
+	is_num(dns_parse_txt(buf, len, QNAME, &txt), DNS_MAX_TXT,
+	    "DNS_MAX_TXT records are kept");
+	strlist_free(&txt);
+	/* one more is refused, not cut short: a record past the limit
+	 * could change the SPF result */
+	len = txt_answer(buf, DNS_MAX_TXT + 1);
+	is_num(dns_parse_txt(buf, len, QNAME, &txt), -1,
+	    "DNS_MAX_TXT + 1 records are refused");
+	strlist_free(&txt);
+}
+
 int
 main(void)
 {
 	test_mx();
 	test_addrs();
+	test_txt();
 	return done_testing();
 }
