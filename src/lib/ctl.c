@@ -136,6 +136,19 @@ ctl_find_key(const struct strlist *lines, const char *key, size_t keylen)
 	return NULL;
 }
 
+const char *
+ctl_find_domain(const struct strlist *lines, const char *domain)
+{
+	size_t len = strlen(domain), i;
+	const char *value;
+
+	for (i = 0; i < len; i++)
+		if ((i == 0 || domain[i] == '.') &&
+		    (value = ctl_find_key(lines, domain + i, len - i)) != NULL)
+			return value;
+	return NULL;
+}
+
 bool
 scan_ulong(const char *s, unsigned long *out)
 {

@@ -41,6 +41,9 @@ bool ctl_split_key(const char *line, const char **value, size_t *keylen);
  * is KEY (KEYLEN bytes, ASCII case ignored), or NULL */
 const char *ctl_find_key(const struct strlist *lines, const char *key,
     size_t keylen);
+/* ctl_find_domain: qmail's search of "domain:value" lines: the value for
+ * DOMAIN itself, else for each ".suffix" of it, longest first; or NULL */
+const char *ctl_find_domain(const struct strlist *lines, const char *domain);
 /* scan_ulong: parses a decimal number from all of S; false on garbage or
  * overflow */
 bool scan_ulong(const char *s, unsigned long *out);

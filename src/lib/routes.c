@@ -188,20 +188,6 @@ routes_check(const struct strlist *lines, char what, size_t *bad)
 }
 
 
-/* qmail's search: DOMAIN itself, then each ".suffix" of it */
-static const char *
-find_domain(const struct strlist *lines, const char *domain)
-{
-	size_t len = strlen(domain), i;
-	const char *value;
-
-	for (i = 0; i < len; i++)
-		if ((i == 0 || domain[i] == '.') &&
-		    (value = ctl_find_key(lines, domain + i, len - i)) != NULL)
-			return value;
-	return NULL;
-}
-
 static enum route_status
 relay_result(const char *value, struct route *out)
 {
@@ -219,7 +205,7 @@ route_lookup(const struct strlist *lines, const char *domain,
 	if (null_sender)
 		value = ctl_find_key(lines, "!@", 2);
 	if (value == NULL)
-		value = find_domain(lines, domain);
+		value = ctl_find_domain(lines, domain);
 	if (value == NULL)
 		value = ctl_find_key(lines, "", 0);
 	return relay_result(value, out);
@@ -248,7 +234,7 @@ domainip_lookup(const struct strlist *lines, const char *domain,
 	const char *value = NULL;
 
 	if (*domain)
-		value = find_domain(lines, domain);
+		value = ctl_find_domain(lines, domain);
 	if (value == NULL)
 		value = ctl_find_key(lines, "*", 1);
 	if (value == NULL)

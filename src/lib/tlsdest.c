@@ -426,12 +426,8 @@ enum tlsdest_status
 domaincert_lookup(const struct strlist *lines, const char *domain,
     struct domaincert *out)
 {
-	size_t len = strlen(domain), i;
-	const char *value = NULL;
+	const char *value = ctl_find_domain(lines, domain);
 
-	for (i = 0; i < len && value == NULL; i++)
-		if (i == 0 || domain[i] == '.')
-			value = ctl_find_key(lines, domain + i, len - i);
 	if (value == NULL)
 		value = ctl_find_key(lines, "*", 1);
 	if (value == NULL)

@@ -161,12 +161,10 @@ smtpd_spf_refused(struct smtpd *s, const char *rcpt)
 	struct spf_query q;
 	enum spf_result r;
 
+	/* never for a relay client (the caller's test): then spf_done stays
+	 * false and smtpd_spf_header unsets SPFRESULT */
 	if (s->spf == 0)
 		return false;
-	if (s->relayclient != NULL) {
-		(void)unsetenv("SPFRESULT"); /* not from an earlier MAIL */
-		return false;
-	}
 	memset(&q, 0, sizeof q);
 	q.sender = s->mailfrom.data ? s->mailfrom.data : "";
 	q.helo = s->helo.data ? s->helo.data : "";

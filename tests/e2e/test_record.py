@@ -110,6 +110,11 @@ class RecordRecoveryTest(unittest.TestCase):
         with open(self.qpath("mess", n), "r+b") as f:
             f.seek(4000)
             f.write(b"\0" * 1000)  # blocks that never reached the disk
+        # and what a preparation before the crash may have left
+        for sub, data in (("info", b"Fs@example.org\0"),
+                          ("local", b"Tqmtrec@testhost.example\0")):
+            with open(self.qpath(sub, n), "wb") as f:
+                f.write(data)
         self.inst.start()
         wait_for(lambda: "cut short by a crash" in self.log(), 20,
                  what="the discard; log:\n" + self.log())
@@ -117,6 +122,8 @@ class RecordRecoveryTest(unittest.TestCase):
         wait_for(lambda: not self.inst.queue_files("todo"), 10,
                  what="todo/ empty")
         self.assertEqual(self.inst.queue_files("mess"), [])
+        for sub in ("info", "local"):
+            self.assertFalse(os.path.exists(self.qpath(sub, n)), sub)
         self.assertNotIn("new msg %d" % n, self.log())
         self.assertEqual(maildir_messages(self.md), [])
 

@@ -132,6 +132,11 @@ test_keys(void)
 	is_str(ctl_find_key(&sl, ".example.com", 12), "two", "dot key");
 	ok(ctl_find_key(&sl, "example.co", 10) == NULL,
 	    "a prefix of a key is not the key");
+	is_str(ctl_find_domain(&sl, "example.com"), "one", "domain itself");
+	is_str(ctl_find_domain(&sl, "mx.EXAMPLE.com"), "two",
+	    "then its .suffix");
+	ok(ctl_find_domain(&sl, "example.org") == NULL,
+	    "no default from the search itself");
 	strlist_free(&sl);
 }
 
