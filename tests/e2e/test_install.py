@@ -58,6 +58,24 @@ class InstallTest(unittest.TestCase):
                     .readline())
         self.assertEqual(len(os.listdir(p("queue/mess"))), split)
 
+    def test_queue_directories_are_spread_on_ext4(self):
+        # scripts/setup flags queue/ and each split directory as the top
+        # of a hierarchy (chattr +T), so their subdirectories get block
+        # groups of their own (doc/PERFORMANCE.md)
+        p = self.inst.path
+        fs = subprocess.run(["stat", "-f", "-c", "%T", p("queue")],
+                            capture_output=True, text=True).stdout.strip()
+        if not fs.startswith("ext2"):  # stat -f says ext2/ext3 for ext4
+            self.skipTest("queue is on %s, not ext2/3/4" % fs)
+        flagged = ["queue"] + ["queue/" + d for d in
+                               ("intd", "todo", "mess", "info", "local",
+                                "remote", "bounce")]
+        for rel in flagged + ["queue/pid", "queue/info/0"]:
+            out = subprocess.run(["lsattr", "-d", p(rel)],
+                                 capture_output=True, text=True,
+                                 check=True).stdout.split()[0]
+            self.assertEqual("T" in out, rel in flagged, (rel, out))
+
     def test_only_qmail_queue_is_setuid(self):
         bindir = self.inst.path("bin")
         for name in os.listdir(bindir):
