@@ -68,6 +68,8 @@ main(int argc, char **argv)
 	a.sender = argv[6];
 	a.defaultdelivery = argv[7];
 	a.msgfd = 0;
+	a.sync_later = false; /* no one to do a barrier: fsync new/ */
+	a.sync_dev = 0;
 	if (a.home[0] != '/')
 		usage();
 	code = local_deliver(&a, &out);

@@ -27,6 +27,7 @@
 #include "auto.h"
 #include "cdbx.h"
 #include "die.h"
+#include "durable.h"
 #include "getpw.h"
 #include "iobuf.h"
 #include "local.h"
@@ -44,6 +45,9 @@ struct lspawn {
 	uid_t qmailp_uid;
 	gid_t nofiles_gid;
 	int pwsock; /* the passwd helper (pwhelper.h), or -1 */
+	bool sync_later; /* Maildirs on the queue's file system leave new/
+			    to qmail-send's barrier (local.h) */
+	dev_t queue_dev;
 };
 
 /* say: writes a line to the delivery's output (the reply text) */
@@ -220,6 +224,8 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	a.sender = sender;
 	a.defaultdelivery = ls->defaultdelivery;
 	a.msgfd = 0;
+	a.sync_later = ls->sync_later;
+	a.sync_dev = ls->queue_dev;
 	code = local_deliver(&a, &out);
 	if (out.len > 0 && !fd_write_all(1, out.data, out.len) && code == 0)
 		code = 111;
@@ -306,6 +312,10 @@ report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
 		case 0:
 			status = 'K';
 			break;
+		case QLX_UNSYNCED:
+			status = 'k'; /* success once qmail-send's barrier is
+					 done (doc/INTERNALS.md) */
+			break;
 		case 100:
 			status = 'D';
 			break;
@@ -362,7 +372,9 @@ main(int argc, char **argv)
 {
 	static const struct spawn_ops ops = {start, report, "qmail-lspawn"};
 	struct lspawn ls;
+	struct stat sb;
 	gid_t pwgid;
+	int qfd;
 
 	die_init("qmail-lspawn");
 	if (argc != 2 || argv[1][0] == '\0')
@@ -376,6 +388,14 @@ main(int argc, char **argv)
 			     auto_groups[AG_NOFILES]);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("unable to chdir to %s", auto_queue);
+	/* the delivery children inherit durable.c's answer for the queue's
+	 * file system, so they need not work it out again */
+	qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ls.sync_later = qfd != -1 && fstat(qfd, &sb) == 0 &&
+			durable_kind(qfd) != DURABLE_FSYNC;
+	ls.queue_dev = ls.sync_later ? sb.st_dev : 0;
+	if (qfd != -1)
+		close(qfd);
 	/* no helper: every lookup forks, as before */
 	ls.pwsock = pwhelper_start(ls.qmailp_uid, ls.nofiles_gid);
 	if (spawn_run(&ops, &ls, spawn_ceiling(), 0, 1) != 0)

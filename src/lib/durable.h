@@ -50,7 +50,9 @@ bool durable_journaled(int fd);
 /* durable_barrier: makes everything written on FD's file system before
  * the call durable (syncfs, then an fsync of FD for the flush that the
  * last metadata writes of syncfs may lack); two flushes, whatever was
- * written. Only where durable_kind says DURABLE_BARRIER: elsewhere syncfs
+ * written. Only where durable_kind is not DURABLE_FSYNC, i.e. ext2/ext4
+ * (with a journal, syncfs waits for the commit of the running
+ * transaction, whose commit record carries the flush): elsewhere syncfs
  * promises less (FUSE, some network file systems). False (errno set) on
  * failure. */
 bool durable_barrier(int fd);

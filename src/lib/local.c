@@ -406,6 +406,8 @@ local_deliver(const struct local_args *a, struct strbuf *out)
 	st.a = a;
 	st.out = out;
 	code = run(&st);
+	if (code == 0 && st.unsynced)
+		code = QLX_UNSYNCED;
 	local_env_free(&st);
 	strbuf_free(&st.recipient);
 	strbuf_free(&st.dtline);

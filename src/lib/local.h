@@ -6,7 +6,7 @@
  * Delivered-To loop, finds the .qmail file, and carries out its lines
  * (Maildir, mbox, program, forward). It never exits: it returns the exit
  * code qmail-local must use (0 delivered, 100 permanent, 111 temporary,
- * QLX_NOMAILBOX for -a) and appends the report ("did F+W+P", or the reason
+ * QLX_NOMAILBOX for -a, QLX_UNSYNCED, below) and appends the report ("did F+W+P", or the reason
  * for the failure) to OUT. Programs write their own output straight to
  * fds 1 and 2. It changes the process's working directory to the home
  * directory and starts children, so a caller runs it in a process of its
@@ -14,6 +14,12 @@
  * delivery child after prot_drop (doc/INTERNALS.md, "Spawner to
  * delivery"). Programs get the process's environ plus qmail-command(8)'s
  * variables.
+ *
+ * With SYNC_LATER set (qmail-lspawn), a Maildir delivery on the file system
+ * SYNC_DEV leaves the fsync of new/ out (maildir.h), and a delivery that
+ * did so and otherwise succeeded returns QLX_UNSYNCED instead of 0: the
+ * caller must have a durable_barrier done on that file system before it
+ * counts the delivery as done.
  */
 #ifndef LOCAL_H
 #define LOCAL_H
@@ -35,6 +41,8 @@ struct local_args {
 	const char *sender;
 	const char *defaultdelivery;
 	int msgfd; /* the message, seekable */
+	bool sync_later; /* a barrier on SYNC_DEV will follow (above) */
+	dev_t sync_dev;
 };
 
 /* one delivery's state, shared by local.c and deliver.c */
@@ -51,6 +59,7 @@ struct local_state {
 	unsigned long files, forwards, programs;
 	pid_t qp;  /* qmail-queue's pid for forwards */
 	bool stop; /* a program exited 99 */
+	bool unsynced; /* a Maildir's new/ waits for the caller's barrier */
 };
 
 /* local_deliver: delivers; returns the exit code, report in OUT */

@@ -82,9 +82,19 @@ fsync_dir(int dfd, const char *sub)
 	return close(fd) == 0 || errno == EINTR;
 }
 
+/* sync_later: whether new/ may wait for the caller's barrier (maildir.h) */
+static bool
+sync_later(int dfd, const struct maildir_later *later)
+{
+	struct stat sb;
+
+	return later != NULL && fstat(dfd, &sb) == 0 &&
+	       sb.st_dev == later->dev && durable_kind(dfd) != DURABLE_FSYNC;
+}
+
 enum maildir_status
 maildir_deliver(const char *dir, int msgfd, const char *head, size_t headlen,
-		struct strbuf *name)
+		struct strbuf *name, struct maildir_later *later)
 {
 	struct strbuf uniq = STRBUF_INIT, tmp = STRBUF_INIT;
 	struct strbuf new = STRBUF_INIT;
@@ -143,7 +153,9 @@ maildir_deliver(const char *dir, int msgfd, const char *head, size_t headlen,
 	if (linkat(dfd, tmp.data, dfd, new.data, 0) == -1)
 		goto unlink;
 	(void)unlinkat(dfd, tmp.data, 0);
-	if (!fsync_dir(dfd, "new")) {
+	if (sync_later(dfd, later)) {
+		later->deferred = true;
+	} else if (!fsync_dir(dfd, "new")) {
 		/* the link may not be durable: undo it and fail */
 		saved = errno;
 		(void)unlinkat(dfd, new.data, 0);

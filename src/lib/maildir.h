@@ -6,6 +6,12 @@
  * DIR/tmp/NAME, fsyncs it (on ext4 with a journal only writes it to the
  * disk: durable.h), links it to DIR/new/NAME, removes the tmp name and
  * fsyncs DIR/new, so that an exit 0 means the message is on disk.
+ * With a struct maildir_later whose DEV is DIR's file system, and where
+ * that file system's durable_kind is not DURABLE_FSYNC, the fsync of
+ * DIR/new is left out and DEFERRED set: the delivery is then durable only
+ * after a durable_barrier on that file system, which the caller must have
+ * done before it counts the delivery as done (qmail-lspawn's deliveries:
+ * qmail-send's barrier, doc/PERFORMANCE.md "Durability").
  * NAME is unique: seconds, microseconds, pid and a per-process counter,
  * then the host name with '/' and ':' escaped as maildir(5) says.
  * On failure the tmp file is removed and the result says which step
@@ -30,14 +36,22 @@ enum maildir_status {
 	MAILDIR_NOMEM
 };
 
+/* maildir_later: leave DIR/new's fsync to a barrier on DEV's file system */
+struct maildir_later {
+	dev_t dev;     /* in: the file system the barrier will be done on */
+	bool deferred; /* out: set when DIR/new was not fsynced */
+};
+
 /* maildir_name: OUT = a unique file name for a message delivered at TV by
  * process PID, with COUNTER distinguishing deliveries of one process */
 bool maildir_name(struct strbuf *out, const struct timeval *tv, pid_t pid,
 		  unsigned long counter, const char *host);
 
-/* maildir_deliver: delivers as above; NAME (may be NULL) gets the name */
+/* maildir_deliver: delivers as above; NAME (may be NULL) gets the name;
+ * LATER may be NULL (always fsync DIR/new) */
 enum maildir_status maildir_deliver(const char *dir, int msgfd,
 				    const char *head, size_t headlen,
-				    struct strbuf *name);
+				    struct strbuf *name,
+				    struct maildir_later *later);
 
 #endif

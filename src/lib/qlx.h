@@ -5,13 +5,15 @@
  * qmail-local itself exits 0 (delivered), 100 (permanent) or 111
  * (temporary); qmail-lspawn's child exits with these QLX codes when it
  * fails before or instead of running qmail-local, and qmail-getpw exits
- * with some of them. qmail-lspawn turns every code except 0 and 100 into
- * a temporary failure (doc/qmail-lspawn.8 has the texts). Header only.
+ * with some of them. qmail-lspawn turns every code except 0, 100 and
+ * QLX_UNSYNCED into a temporary failure (doc/qmail-lspawn.8 has the texts). Header only.
  */
 #ifndef QLX_H
 #define QLX_H
 
 enum {
+	QLX_UNSYNCED = 97,  /* delivered, but a Maildir's new/ is durable only
+			       after qmail-send's barrier (local.h) */
 	QLX_NOMAILBOX = 98, /* qmail-local -a: no .qmail for the extension;
 			       qmail-lspawn retries as the alias user */
 	QLX_BUG = 101,

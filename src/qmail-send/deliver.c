@@ -13,7 +13,8 @@
  * The spawner protocol (doc/INTERNALS.md) is qmail's with 2-byte slots.
  * Requests are queued in a buffer and written when the pipe takes them;
  * replies are parsed byte by byte. A success or a failure marks the
- * record done by writing 'D' over its 'T' in place.
+ * record done by writing 'D' over its 'T' in place; a 'k' success does so
+ * only after the barrier of unsynced.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -345,6 +346,7 @@ reply_done(struct send *st, int c)
 	struct del *d;
 	struct job *job;
 	const char *text;
+	bool keep = false; /* the job reference goes to unsynced.c */
 
 	if (!strbuf_terminate(&r->text)) {
 		/* cannot even keep the text: defer, the job will retry */
@@ -370,6 +372,13 @@ reply_done(struct send *st, int c)
 		markdone(st, c, job->id, d->mpos);
 		job->numtodo--;
 		break;
+	case 'k':
+		/* done once the queue's file system has had a barrier: the
+		 * job stays open until then (unsynced.c) */
+		log_result(d->delid, ": success: ", text);
+		unsynced_add(st, d->job, d->mpos);
+		keep = true;
+		break;
 	case 'Z':
 		log_result(d->delid, ": deferral: ", text);
 		break;
@@ -391,8 +400,21 @@ reply_done(struct send *st, int c)
 		strbuf_free(&d->recip);
 	d->used = false;
 	ch->used--;
-	job_close(st, d->job);
+	if (!keep)
+		job_close(st, d->job);
 	log_status(st);
+}
+
+void
+deliver_finish(struct send *st, size_t j, off_t mpos, bool done)
+{
+	struct job *job = &st->jobs[j];
+
+	if (done) {
+		markdone(st, job->channel, job->id, mpos);
+		job->numtodo--;
+	}
+	job_close(st, j);
 }
 
 static void

@@ -179,6 +179,9 @@ main(void)
 	if (chdir(auto_queue) == -1)
 		cannot_start("unable to switch to queue directory");
 	lock_mutex();
+	st.queuefd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st.queuefd == -1)
+		cannot_start("unable to open the queue directory");
 	st.now = time(NULL);
 	if (!deliver_init(&st))
 		cannot_start("hath the daemon spawn no fire?");
@@ -199,6 +202,7 @@ main(void)
 		sched_wakeup(&st, &wakeup);
 		ts.tv_sec = wakeup <= st.now ? 0 : wakeup - st.now + SLEEP_FUZZ;
 		ts.tv_nsec = 0;
+		unsynced_timeout(&st, &ts);
 		if (ppoll(p, n, &ts, &waitmask) == -1) {
 			if (errno != EINTR)
 				log_str("warning: trouble in poll");
@@ -206,11 +210,13 @@ main(void)
 		}
 		st.now = time(NULL);
 		deliver_io(&st, p, n);
+		unsynced_flush(&st, false);
 		todo_io(&st, p, n);
 		handle_flags(&st);
 		deliver_passes(&st);
 		sched_do(&st);
 	}
+	unsynced_flush(&st, true);
 	todo_tell(&st, 'X');
 	sched_finish(&st);
 	send_free(&st);

@@ -13,6 +13,8 @@
  *              scan of info/, finishing messages, the periodic cleanup
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
+ *   unsynced.c local successes that wait for a barrier on the queue's
+ *              file system before they count
  * Memory: a channel keeps in memory only the messages due within
  * SCHED_HORIZON seconds, at most SCHED_CAP of them (a 16-byte heap entry
  * and an id-set slot each), plus those under way (a slot and a job
@@ -54,6 +56,8 @@
 #define SCHED_HORIZON 600    /* due later than this: the message waits on disk */
 #define SCHED_CAP     50000  /* messages one channel keeps in memory */
 #define SCHED_RESCAN  300    /* seconds between passes over the channel dirs */
+#define UNSYNCED_MAX  1024   /* 'k' successes waiting for one barrier */
+#define UNSYNCED_MS   200    /* ... at most this long after the first */
 
 struct conf {
 	unsigned long lifetime;
@@ -82,6 +86,11 @@ struct job {
 	bool hiteof; /* the pass read the whole channel file */
 	size_t numtodo;
 	struct strbuf sender;
+};
+
+struct unsynced {
+	size_t job; /* the delivery's job, still open */
+	off_t mpos; /* its record's T */
 };
 
 struct pass {
@@ -148,6 +157,11 @@ struct send {
 	int rescan_chan;
 	unsigned long rescan_split;
 	void *rescan_dir;
+	/* successes waiting for a barrier (unsynced.c) */
+	int queuefd;
+	struct unsynced unsynced[UNSYNCED_MAX];
+	size_t nunsynced;
+	long long unsynced_at; /* monotonic ms: the barrier is due */
 	/* scratch file names */
 	struct strbuf fn, fn2;
 };
@@ -174,6 +188,7 @@ void deliver_pollfds(struct send *st, struct pollfd *p, size_t *n);
 void deliver_io(struct send *st, const struct pollfd *p, size_t n);
 void deliver_passes(struct send *st);
 bool deliver_busy(const struct send *st);
+void deliver_finish(struct send *st, size_t job, off_t mpos, bool done);
 void deliver_wakeup(const struct send *st, time_t *wakeup);
 
 /* sched.c */
@@ -192,6 +207,11 @@ void sched_wakeup(const struct send *st, time_t *wakeup);
 bool sched_clean(struct send *st, const char *path);
 bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 		   time_t *birth);
+
+/* unsynced.c */
+void unsynced_add(struct send *st, size_t job, off_t mpos);
+void unsynced_flush(struct send *st, bool now);
+void unsynced_timeout(const struct send *st, struct timespec *ts);
 
 /* bounces.c */
 bool bounces_add(struct send *st, unsigned long id, const char *recip,

@@ -11,13 +11,16 @@ test user's home on it too):
 - journaled: qmail-queue writes back the message and the envelope
   (sync_file_range), links into todo/ and fsyncs only todo/S, after the
   link; qmail-todo fsyncs nothing; the Maildir delivery writes back its
-  file, links it into new/ and then fsyncs only new/.
+  file and links it into new/ without a flush, and qmail-send marks the
+  recipient done only after a barrier (syncfs, fsync) of the queue's file
+  system, which the Maildir shares.
 - control/conservativesync 1: every file is fsynced again, as before.
 - ext4 without a journal (a second image, made with -O ^has_journal, as
   this VM's root file system is): qmail-queue puts the envelope on the
   message file as a record, links it as todo/S/N and fsyncs it once
   through that name, then links mess/S/N; the Maildir delivery fsyncs
-  every file; qmail-todo fsyncs nothing per message and removes a todo/
+  its file, links it into new/, and leaves new/ to qmail-send's barrier,
+  as above; qmail-todo fsyncs nothing per message and removes a todo/
   entry only after one syncfs and one fsync (its checkpoint).
 
 There is no honest power-loss test here: this machine has no device-mapper
@@ -36,7 +39,7 @@ import unittest
 from harness import Instance, needs_root, wait_for
 
 SYSCALLS = ("fsync,fdatasync,sync_file_range,syncfs,sync,link,linkat,"
-            "unlink,unlinkat,rename,renameat,renameat2,fsetxattr")
+            "unlink,unlinkat,rename,renameat,renameat2,fsetxattr,pwrite64")
 LINE = re.compile(r"^(?:(\d+) +)?(\w+)\((.*)\) += (-?\d+)")
 
 
@@ -175,6 +178,33 @@ class TestWriteOrder(unittest.TestCase):
                 return i
         self.fail("no %s in %r" % (what, calls))
 
+    def barrier_before_done(self, send):
+        """Checks that the Maildir link into new/ is followed by
+        qmail-send's syncfs and fsync of the queue, then its 'D' mark in
+        local/S/N, then the unlink of local/S/N, and that new/ is never
+        fsynced; returns the index of the link."""
+        link = self.index(send, lambda c: c[1] in ("link", "linkat") and
+                          "new/" in c[2], "link into new/")
+        mark = self.index(send, lambda c: c[1] == "pwrite64" and
+                          "/queue/local/" in c[2] and '"D"' in c[2],
+                          "the D mark")
+        spid = send[mark][0]
+        sfs = self.index(send, lambda c: c[0] == spid and
+                         c[1] == "syncfs" and c[2].endswith("/queue>"),
+                         "qmail-send's syncfs")
+        fs = self.index(send, lambda c: c[0] == spid and c[1] == "fsync"
+                        and c[2].endswith("/queue>"), "qmail-send's fsync")
+        gone = self.index(send, lambda c: c[0] == spid and
+                          c[1] in ("unlink", "unlinkat") and
+                          "local/" in c[2], "the unlink of local/S/N")
+        self.assertLess(link, sfs)
+        self.assertLess(sfs, fs)
+        self.assertLess(fs, mark)
+        self.assertLess(mark, gone)
+        self.assertFalse([c for c in flushes(send)
+                          if c[2].endswith("/Maildir/new>")], send)
+        return link
+
     def test_journaled_one_flush_to_queue_one_to_deliver(self):
         qq, send = self.deliver_one()
         # qmail-queue: both files written back, the link, one fsync of
@@ -190,18 +220,16 @@ class TestWriteOrder(unittest.TestCase):
         self.assertEqual(len(fl), 1, qq)
         self.assertRegex(fl[0][2], r"/queue/todo/\d+>$")
         self.assertGreater(qq.index(fl[0]), link)
-        # the qmail-send tree (qmail-todo, the delivery): one fsync, of
-        # new/, after the file was written back and linked there
+        # the qmail-send tree: the delivery writes its file back and
+        # links it into new/ without a flush; the only flushes are
+        # qmail-send's barrier before it marks the recipient done
+        link = self.barrier_before_done(send)
         fl = flushes(send)
-        self.assertEqual(len(fl), 1, fl)
-        self.assertRegex(fl[0][2], r"/Maildir/new>$")
-        at = send.index(fl[0])
-        pid = fl[0][0]
-        mine = [c for c in send[:at] if c[0] == pid]
-        link = self.index(mine, lambda c: c[1] in ("link", "linkat") and
-                          "new/" in c[2], "link into new/")
+        self.assertEqual([c[1] for c in fl], ["syncfs", "fsync"], fl)
+        pid = send[link][0]
+        mine = [c for c in send[:link] if c[0] == pid]
         self.assertTrue(any(c[1] == "sync_file_range" and "/Maildir/tmp/"
-                            in c[2] for c in mine[:link]), mine)
+                            in c[2] for c in mine), mine)
         # qmail-todo wrote info/ and local/ back (no flush of its own)
         wb = [c[2] for c in send if c[1] == "sync_file_range"]
         self.assertTrue(any("/queue/info/" in a for a in wb), wb)
@@ -268,11 +296,12 @@ class TestWriteOrderNoJournal(TestWriteOrder):
                           and "todo/" in c[2], "unlink of todo/S/N")
         self.assertLess(sfs, fs)
         self.assertLess(fs, gone)
-        # the Maildir: the tmp/ file, then new/
+        # the Maildir: the tmp/ file is fsynced; new/ waits for
+        # qmail-send's barrier
         md = [c[2] for c in fl if "/Maildir/" in c[2]]
-        self.assertEqual(len(md), 2, fl)
+        self.assertEqual(len(md), 1, fl)
         self.assertIn("/Maildir/tmp/", md[0])
-        self.assertTrue(md[1].endswith("/Maildir/new>"), md)
+        self.barrier_before_done(send)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ default queuelifetime of 604800 s is what is tested.
 import glob
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -554,6 +555,56 @@ class SendTest(unittest.TestCase):
         self.wait_log(r"^delivery \d+: deferral: ", 4)
 
     # --- the crash test ------------------------------------------------
+
+    def test_kill_9_before_the_maildir_barrier_delivers_again(self):
+        # a Maildir on the queue's ext4 is reported 'k': qmail-send marks
+        # the recipient done only after its barrier (syncfs, then fsync).
+        # With qmail-send's syncfs failing (strace fault injection), the
+        # record stays T, and after kill -9 the message is delivered
+        # again: a duplicate, never a loss
+        fs = subprocess.run(["stat", "-f", "-c", "%t",
+                             self.inst.path("queue")],
+                            capture_output=True, text=True).stdout.strip()
+        if fs != "ef53":
+            self.skipTest("the queue is not on ext2/3/4: no barrier")
+        if not shutil.which("strace"):
+            self.skipTest("needs strace")
+        u = self.user("qmtsbarrier")
+        md = os.path.join(u.home, "Maildir")
+        send = self.inst.start()
+        self.wait_log(r"^status: ")
+        tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
+                               str(send.pid), "-e", "trace=syncfs", "-e",
+                               "inject=syncfs:error=EIO"],
+                              stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: tr.poll() is None and tr.kill())
+
+        def traced():
+            with open("/proc/%d/status" % send.pid) as f:
+                return re.search(r"(?m)^TracerPid:\s*[1-9]", f.read())
+        wait_for(traced, 10, what="strace to attach")
+        self.queue("s@example.org", ["qmtsbarrier@testhost.example"])
+        self.wait_log(r"^delivery \d+: success: did_1\+0\+0_")
+        self.wait_log(r"^warning: unable to sync the queue's file system: "
+                      r".*will try again")
+        self.assertEqual(len(maildir_messages(md)), 1)
+        local = self.inst.queue_files("local")
+        self.assertEqual(len(local), 1)
+        with open(local[0], "rb") as f:
+            self.assertIn(b"Tqmtsbarrier@testhost.example\0", f.read())
+        self.assertNotRegex(log_text(self.inst), r"(?m)^end msg ")
+        os.killpg(send.pid, signal.SIGKILL)
+        send.wait()
+        tr.wait(10)
+        self.inst.send = None
+        self.inst.log.close()
+        wait_for(lambda: not group_pids(send.pid), 10,
+                 what="the killed process group to go")
+        self.inst.start()
+        self.wait_mail(u, 2)
+        self.wait_queue_empty()
+        self.assertEqual([m["Subject"] for m in maildir_messages(md)],
+                         ["test 0", "test 0"])
 
     def test_kill_9_during_200_deliveries_loses_nothing(self):
         u = self.user("qmtscrash")

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "maildir.h"
 #include "tap.h"
 
@@ -78,7 +79,7 @@ test_deliver(void)
 	ok(write(mfd, msg, sizeof msg - 1) == sizeof msg - 1, "message");
 	unlink(path);
 
-	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL),
+	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL, NULL),
 	       MAILDIR_NODIR, "no tmp/: not a Maildir");
 	for (i = 0; i < 3; i++) {
 		static const char *const subs[] = {"tmp", "new", "cur"};
@@ -88,7 +89,8 @@ test_deliver(void)
 	}
 	for (i = 0; i < 3; i++) {
 		lseek(mfd, 0, SEEK_SET);
-		is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, &name),
+		is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, &name,
+				       NULL),
 		       MAILDIR_OK, "deliver");
 	}
 	is_num((long long)count("new", names, 4), 3, "three in new/");
@@ -109,7 +111,8 @@ test_deliver(void)
 	fstat(fd, &st);
 	is_num(st.st_mode & 0777, 0600, "mode 0600");
 	close(fd);
-	is_num(maildir_deliver("/nonexistent/Maildir", mfd, head, 0, NULL),
+	is_num(maildir_deliver("/nonexistent/Maildir", mfd, head, 0, NULL,
+			       NULL),
 	       MAILDIR_NODIR, "missing Maildir");
 	close(mfd);
 	count("new", names, 4);
@@ -118,6 +121,47 @@ test_deliver(void)
 		unlink(path);
 	}
 	strbuf_free(&name);
+}
+
+/* test_later: new/'s fsync is left to the caller only on the file system
+ * it names, and only where durable_kind allows a barrier */
+static void
+test_later(void)
+{
+	static const char head[] = "Delivered-To: c@d\n";
+	struct maildir_later later;
+	char path[1200], names[4][256];
+	struct stat st;
+	bool can;
+	int mfd, dfd, i;
+
+	snprintf(path, sizeof path, "%s/msg2", dir);
+	mfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ok(write(mfd, "x\n", 2) == 2, "message");
+	unlink(path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	ok(dfd != -1 && fstat(dfd, &st) == 0, "stat the Maildir");
+	can = durable_kind(dfd) != DURABLE_FSYNC;
+	close(dfd);
+
+	later.dev = st.st_dev;
+	later.deferred = false;
+	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL, &later),
+	       MAILDIR_OK, "deliver, barrier later");
+	ok(later.deferred == can, "new/ left to the barrier where allowed");
+
+	later.dev = st.st_dev + 1; /* another file system */
+	later.deferred = false;
+	lseek(mfd, 0, SEEK_SET);
+	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL, &later),
+	       MAILDIR_OK, "deliver, barrier on another file system");
+	ok(!later.deferred, "another file system: new/ fsynced here");
+	is_num((long long)count("new", names, 4), 2, "both in new/");
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/new/%s", dir, names[i]);
+		unlink(path);
+	}
+	close(mfd);
 }
 
 int
@@ -130,6 +174,7 @@ main(void)
 		return 2;
 	test_names();
 	test_deliver();
+	test_later();
 	for (i = 0; i < 3; i++) {
 		static const char *const subs[] = {"tmp", "new", "cur"};
 
