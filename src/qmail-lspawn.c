@@ -4,7 +4,7 @@
  *   qmail-lspawn defaultdelivery
  *
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
- * spawn.h). For each recipient local@domain it finds the controlling user
+ * spawner.h). For each recipient local@domain it finds the controlling user
  * in users/cdb (qmail-users(5)) or, failing that, with qmail-getpw's code
  * run as qmailp in a child of its own, then runs qmail-local's delivery
  * code as that user, never as root, in the forked delivery child: no exec
@@ -34,7 +34,7 @@
 #include "prot.h"
 #include "pwhelper.h"
 #include "qlx.h"
-#include "spawn.h"
+#include "spawner.h"
 #include "strbuf.h"
 #include "users.h"
 
@@ -246,7 +246,7 @@ deliver(const struct lspawn *ls, const struct spawn_request *req)
 
 	at = strrchr(req->recipient, '@');
 	if (at == NULL)
-		return QLX_USAGE; /* spawn.c refused it already */
+		return QLX_USAGE; /* spawner.c refused it already */
 	domain = at + 1;
 	local = strndup(req->recipient, (size_t)(at - req->recipient));
 	if (local == NULL)

@@ -4,7 +4,7 @@
  *   qmail-rspawn
  *
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
- * spawn.h). For each request it runs `qmail-remote host sender recipient`
+ * spawner.h). For each request it runs `qmail-remote host sender recipient`
  * with the message on fd 0: qmail-remote's code (remote_main, linked in)
  * in a forked child, without an exec (doc/PERFORMANCE.md "Relay without
  * exec"), or the program $QMAILREMOTE names. It folds the report (qmail-remote(8): one r/h/s report
@@ -25,7 +25,7 @@
 #include "auto.h"
 #include "die.h"
 #include "qmail-remote/remote.h"
-#include "spawn.h"
+#include "spawner.h"
 #include "strbuf.h"
 
 struct rspawn {
@@ -45,7 +45,7 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(111);
 	args[0] = rs->remote ? rs->remote : (char *)"qmail-remote";
-	args[1] = strrchr(req->recipient, '@') + 1; /* spawn.c checked */
+	args[1] = strrchr(req->recipient, '@') + 1; /* spawner.c checked */
 	args[2] = (char *)req->sender;
 	args[3] = (char *)req->recipient;
 	args[4] = NULL;

@@ -15,7 +15,7 @@
 #include "prot.h"
 #include "pwhelper.h"
 #include "qlx.h"
-#include "spawn.h"
+#include "spawner.h"
 
 union fdmsg {
 	struct cmsghdr h;

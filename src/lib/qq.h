@@ -68,7 +68,8 @@ struct qq {
 	int error;   /* errno of the first failure */
 };
 
-/* qq_start: starts qmail-queue; false if no pipe or fork was possible */
+/* qq_start: starts qmail-queue (QMAILQUEUE if set); false (errno set) if
+ * no pipe could be made or the program could not be started */
 bool qq_start(struct qq *qq);
 /* qq_put: appends N bytes of message */
 void qq_put(struct qq *qq, const void *p, size_t n);

@@ -28,7 +28,7 @@
 #include "queue.h"
 #include "retry.h"
 #include "send.h"
-#include "spawn.h"
+#include "spawner.h"
 
 static const char *const chan_dir[CHANNELS] = {"local", "remote"};
 static const char *const chan_to[CHANNELS] = {" to local ", " to remote "};

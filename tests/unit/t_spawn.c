@@ -1,9 +1,9 @@
 /* t_spawn.c - unit tests for the spawner protocol parser and reply text
- * limits (src/lib/spawn.c). */
+ * limits (src/lib/spawner.c). */
 #include <stdio.h>
 #include <string.h>
 
-#include "spawn.h"
+#include "spawner.h"
 #include "tap.h"
 
 static void

@@ -1,5 +1,5 @@
 /*
- * spawn.h - the spawner side of the qmail-send <-> spawner protocol.
+ * spawner.h - the spawner side of the qmail-send <-> spawner protocol.
  *
  * doc/INTERNALS.md ("qmail-send <-> spawners") is the contract: the
  * spawner announces its ceiling in 2 bytes, reads requests (2-byte slot,

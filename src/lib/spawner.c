@@ -1,6 +1,6 @@
 /*
- * spawn.c - the spawner side of the qmail-send <-> spawner protocol.
- * See spawn.h and doc/INTERNALS.md.
+ * spawner.c - the spawner side of the qmail-send <-> spawner protocol.
+ * See spawner.h and doc/INTERNALS.md.
  *
  * One process, one poll loop: the request pipe, one output pipe per
  * delivery, and a self-pipe that the SIGCHLD handler writes to. A delivery
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "iobuf.h"
-#include "spawn.h"
+#include "spawner.h"
 
 struct slot {
 	bool busy;
