@@ -227,7 +227,8 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	a.sync_later = ls->sync_later;
 	a.sync_dev = ls->queue_dev;
 	code = local_deliver(&a, &out);
-	if (out.len > 0 && !fd_write_all(1, out.data, out.len) && code == 0)
+	if (out.len > 0 && !fd_write_all(1, out.data, out.len) &&
+	    (code == 0 || code == QLX_UNSYNCED))
 		code = 111;
 	_exit(code);
 }
@@ -392,7 +393,8 @@ main(int argc, char **argv)
 	 * file system, so they need not work it out again */
 	qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ls.sync_later = qfd != -1 && fstat(qfd, &sb) == 0 &&
-			durable_kind(qfd) != DURABLE_FSYNC;
+			durable_kind(qfd) != DURABLE_FSYNC &&
+			durable_barrier_reports_errors();
 	ls.queue_dev = ls.sync_later ? sb.st_dev : 0;
 	if (qfd != -1)
 		close(qfd);

@@ -189,6 +189,16 @@ durable_barrier(int fd)
 }
 
 bool
+durable_barrier_reports_errors(void)
+{
+#ifdef __linux__
+	return kernel_at_least(5, 8);
+#else
+	return false;
+#endif
+}
+
+bool
 durable_writeback(int fd)
 {
 #ifdef SYNC_FILE_RANGE_WRITE

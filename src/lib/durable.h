@@ -10,8 +10,9 @@
  * a step that ends in an fsync needs no fsync of its own files before it:
  * durable_writeback is enough. Everywhere else (no journal, xfs, btrfs,
  * NFS, tmpfs, a failed test) every file is fsynced as before, except
- * that on ext2/ext4 without a journal a process that makes many files
- * durable at once (qmail-todo) may use one durable_barrier for all.
+ * that on ext2/ext4 a process that makes many files durable at once may
+ * use one durable_barrier for all: qmail-todo without a journal, and
+ * qmail-send for the Maildir deliveries on the queue's file system.
  *
  * durable_journaled answers for FD's file system; the answer is cached per
  * device for the life of the process. On ext2/ext3/ext4 whose journal
@@ -56,6 +57,12 @@ bool durable_journaled(int fd);
  * promises less (FUSE, some network file systems). False (errno set) on
  * failure. */
 bool durable_barrier(int fd);
+
+/* durable_barrier_reports_errors: whether durable_barrier sees a failed
+ * write-back of any file on the file system (syncfs reports one since
+ * Linux 5.8; before, only the fsync of its own FD counted). A caller
+ * that lets one barrier replace the fsyncs of other files needs it. */
+bool durable_barrier_reports_errors(void);
 
 /* durable_writeback: writes FD's dirty data to the device and waits for
  * it, without a cache flush; false (errno set) when that failed */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "durable.h"
 #include "dotqmail.h"
 #include "iobuf.h"
 #include "local.h"
@@ -396,6 +397,21 @@ out:
 	return code;
 }
 
+/* settle_unsynced: CODE of a delivery that left a Maildir's new/ to a
+ * barrier (local.h): success says so; a temporary failure is delivered
+ * again anyway; any other result is counted at once by the caller, so
+ * the barrier is done here first */
+static int
+settle_unsynced(struct local_state *st, int code)
+{
+	if (code == 0)
+		return QLX_UNSYNCED;
+	if (code == 111 || durable_barrier(st->later.fd))
+		return code;
+	return local_fail(st, 111, "Unable to sync the maildir: %s. (#4.3.0)",
+			  strerror(errno));
+}
+
 int
 local_deliver(const struct local_args *a, struct strbuf *out)
 {
@@ -405,9 +421,13 @@ local_deliver(const struct local_args *a, struct strbuf *out)
 	memset(&st, 0, sizeof st);
 	st.a = a;
 	st.out = out;
+	st.later.dev = a->sync_dev;
+	st.later.fd = -1;
 	code = run(&st);
-	if (code == 0 && st.unsynced)
-		code = QLX_UNSYNCED;
+	if (st.later.deferred)
+		code = settle_unsynced(&st, code);
+	if (st.later.fd != -1)
+		close(st.later.fd);
 	local_env_free(&st);
 	strbuf_free(&st.recipient);
 	strbuf_free(&st.dtline);

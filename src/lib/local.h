@@ -6,7 +6,7 @@
  * Delivered-To loop, finds the .qmail file, and carries out its lines
  * (Maildir, mbox, program, forward). It never exits: it returns the exit
  * code qmail-local must use (0 delivered, 100 permanent, 111 temporary,
- * QLX_NOMAILBOX for -a, QLX_UNSYNCED, below) and appends the report ("did F+W+P", or the reason
+ * QLX_NOMAILBOX for -a, QLX_UNSYNCED: below) and appends the report ("did F+W+P", or the reason
  * for the failure) to OUT. Programs write their own output straight to
  * fds 1 and 2. It changes the process's working directory to the home
  * directory and starts children, so a caller runs it in a process of its
@@ -15,11 +15,14 @@
  * delivery"). Programs get the process's environ plus qmail-command(8)'s
  * variables.
  *
- * With SYNC_LATER set (qmail-lspawn), a Maildir delivery on the file system
- * SYNC_DEV leaves the fsync of new/ out (maildir.h), and a delivery that
- * did so and otherwise succeeded returns QLX_UNSYNCED instead of 0: the
- * caller must have a durable_barrier done on that file system before it
- * counts the delivery as done.
+ * With SYNC_LATER set (qmail-lspawn), a Maildir delivery on the file
+ * system SYNC_DEV leaves the fsync of new/ out (maildir.h), and a
+ * delivery that did so and otherwise succeeded returns QLX_UNSYNCED
+ * instead of 0: the caller must have a durable_barrier done on that file
+ * system before it counts the delivery as done. A delivery that fails
+ * permanently after such a Maildir line does that barrier itself (the
+ * caller marks a permanent failure done at once), and becomes a
+ * temporary failure if it fails.
  */
 #ifndef LOCAL_H
 #define LOCAL_H
@@ -27,6 +30,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "maildir.h"
 #include "strbuf.h"
 
 struct local_args {
@@ -59,7 +63,7 @@ struct local_state {
 	unsigned long files, forwards, programs;
 	pid_t qp;  /* qmail-queue's pid for forwards */
 	bool stop; /* a program exited 99 */
-	bool unsynced; /* a Maildir's new/ waits for the caller's barrier */
+	struct maildir_later later; /* Maildir new/ left to a barrier */
 };
 
 /* local_deliver: delivers; returns the exit code, report in OUT */

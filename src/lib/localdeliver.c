@@ -153,7 +153,6 @@ int
 local_maildir(struct local_state *st, const char *path)
 {
 	struct strbuf head = STRBUF_INIT;
-	struct maildir_later later;
 	enum maildir_status r;
 	int code;
 
@@ -164,15 +163,11 @@ local_maildir(struct local_state *st, const char *path)
 		strbuf_free(&head);
 		return local_fail(st, 111, "Out of memory. (#4.3.0)");
 	}
-	later.dev = st->a->sync_dev;
-	later.deferred = false;
 	r = maildir_deliver(path, st->a->msgfd, head.data, head.len, NULL,
-			    st->a->sync_later ? &later : NULL);
+			    st->a->sync_later ? &st->later : NULL);
 	strbuf_free(&head);
 	switch (r) {
 	case MAILDIR_OK:
-		if (later.deferred)
-			st->unsynced = true;
 		return 0;
 	case MAILDIR_NODIR:
 		return local_fail(st, 111,

@@ -65,14 +65,28 @@ copy(int from, int to, const char *head, size_t headlen, bool *readerr)
 	}
 }
 
+/* sync_new: makes DIR/new durable after the link, or leaves that to the
+ * caller's barrier where LATER allows it (maildir.h); false (errno set)
+ * on failure */
 static bool
-fsync_dir(int dfd, const char *sub)
+sync_new(int dfd, struct maildir_later *later)
 {
-	int fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat sb;
+	int fd = openat(dfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int saved;
 
 	if (fd == -1)
 		return false;
+	/* new/ itself: it may be a symbolic link to another file system */
+	if (later != NULL && fstat(fd, &sb) == 0 && sb.st_dev == later->dev &&
+	    durable_kind(fd) != DURABLE_FSYNC) {
+		later->deferred = true;
+		if (later->fd == -1)
+			later->fd = fd;
+		else
+			close(fd);
+		return true;
+	}
 	if (fsync(fd) == -1 && errno != EINVAL) {
 		saved = errno;
 		close(fd);
@@ -80,16 +94,6 @@ fsync_dir(int dfd, const char *sub)
 		return false;
 	}
 	return close(fd) == 0 || errno == EINTR;
-}
-
-/* sync_later: whether new/ may wait for the caller's barrier (maildir.h) */
-static bool
-sync_later(int dfd, const struct maildir_later *later)
-{
-	struct stat sb;
-
-	return later != NULL && fstat(dfd, &sb) == 0 &&
-	       sb.st_dev == later->dev && durable_kind(dfd) != DURABLE_FSYNC;
 }
 
 enum maildir_status
@@ -153,9 +157,7 @@ maildir_deliver(const char *dir, int msgfd, const char *head, size_t headlen,
 	if (linkat(dfd, tmp.data, dfd, new.data, 0) == -1)
 		goto unlink;
 	(void)unlinkat(dfd, tmp.data, 0);
-	if (sync_later(dfd, later)) {
-		later->deferred = true;
-	} else if (!fsync_dir(dfd, "new")) {
+	if (!sync_new(dfd, later)) {
 		/* the link may not be durable: undo it and fail */
 		saved = errno;
 		(void)unlinkat(dfd, new.data, 0);

@@ -6,12 +6,14 @@
  * DIR/tmp/NAME, fsyncs it (on ext4 with a journal only writes it to the
  * disk: durable.h), links it to DIR/new/NAME, removes the tmp name and
  * fsyncs DIR/new, so that an exit 0 means the message is on disk.
- * With a struct maildir_later whose DEV is DIR's file system, and where
- * that file system's durable_kind is not DURABLE_FSYNC, the fsync of
- * DIR/new is left out and DEFERRED set: the delivery is then durable only
- * after a durable_barrier on that file system, which the caller must have
- * done before it counts the delivery as done (qmail-lspawn's deliveries:
- * qmail-send's barrier, doc/PERFORMANCE.md "Durability").
+ * With a struct maildir_later whose DEV is the file system of DIR/new,
+ * and where that file system's durable_kind is not DURABLE_FSYNC, the
+ * fsync of DIR/new is left out and DEFERRED set: the delivery is then
+ * durable only after a durable_barrier on that file system, which the
+ * caller must have done before it counts the delivery as done
+ * (qmail-lspawn's deliveries: qmail-send's barrier, doc/PERFORMANCE.md
+ * "Durability"). FD, -1 at first, then keeps a descriptor of the first
+ * such DIR/new for the caller's own barrier (the caller closes it).
  * NAME is unique: seconds, microseconds, pid and a per-process counter,
  * then the host name with '/' and ':' escaped as maildir(5) says.
  * On failure the tmp file is removed and the result says which step
@@ -39,7 +41,8 @@ enum maildir_status {
 /* maildir_later: leave DIR/new's fsync to a barrier on DEV's file system */
 struct maildir_later {
 	dev_t dev;     /* in: the file system the barrier will be done on */
-	bool deferred; /* out: set when DIR/new was not fsynced */
+	bool deferred; /* out: set when a DIR/new was not fsynced */
+	int fd;        /* in/out: -1, then the first such DIR/new */
 };
 
 /* maildir_name: OUT = a unique file name for a message delivered at TV by

@@ -12,7 +12,7 @@
 #define QLX_H
 
 enum {
-	QLX_UNSYNCED = 97,  /* delivered, but a Maildir's new/ is durable only
+	QLX_UNSYNCED = 97,  /* delivered; a Maildir's new/ is durable only
 			       after qmail-send's barrier (local.h) */
 	QLX_NOMAILBOX = 98, /* qmail-local -a: no .qmail for the extension;
 			       qmail-lspawn retries as the alias user */

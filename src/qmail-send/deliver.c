@@ -360,6 +360,8 @@ reply_done(struct send *st, int c)
 	}
 	d = &ch->d[slot];
 	job = &st->jobs[d->job];
+	if (status == 'k' && c != CHAN_LOCAL)
+		status = '?'; /* only qmail-lspawn says k */
 	if (status == 'Z' && job->dying) {
 		if (strbuf_appends(&r->text, expired)) {
 			status = 'D';

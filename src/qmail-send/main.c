@@ -150,6 +150,7 @@ send_free(struct send *st)
 	strbuf_free(&st->fn);
 	strbuf_free(&st->fn2);
 	conf_free(&st->conf);
+	close(st->queuefd);
 }
 
 int
@@ -182,6 +183,7 @@ main(void)
 	st.queuefd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st.queuefd == -1)
 		cannot_start("unable to open the queue directory");
+	unsynced_init(&st); /* without it qmail-send syncs by itself */
 	st.now = time(NULL);
 	if (!deliver_init(&st))
 		cannot_start("hath the daemon spawn no fire?");
@@ -198,6 +200,7 @@ main(void)
 		n = 0;
 		deliver_pollfds(&st, p, &n);
 		todo_pollfd(&st, p, &n);
+		unsynced_pollfd(&st, p, &n);
 		deliver_wakeup(&st, &wakeup);
 		sched_wakeup(&st, &wakeup);
 		ts.tv_sec = wakeup <= st.now ? 0 : wakeup - st.now + SLEEP_FUZZ;
@@ -210,6 +213,7 @@ main(void)
 		}
 		st.now = time(NULL);
 		deliver_io(&st, p, n);
+		unsynced_io(&st, p, n);
 		unsynced_flush(&st, false);
 		todo_io(&st, p, n);
 		handle_flags(&st);

@@ -14,7 +14,7 @@
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
  *   unsynced.c local successes that wait for a barrier on the queue's
- *              file system before they count
+ *              file system before they count; the syncer child
  * Memory: a channel keeps in memory only the messages due within
  * SCHED_HORIZON seconds, at most SCHED_CAP of them (a 16-byte heap entry
  * and an id-set slot each), plus those under way (a slot and a job
@@ -162,6 +162,10 @@ struct send {
 	struct unsynced unsynced[UNSYNCED_MAX];
 	size_t nunsynced;
 	long long unsynced_at; /* monotonic ms: the barrier is due */
+	int syncer_to, syncer_from; /* the syncer child's pipes, or -1 */
+	pid_t syncer_pid;
+	bool sync_inflight;  /* a barrier asked for, not yet answered */
+	size_t sync_covered; /* the first entries it counts for */
 	/* scratch file names */
 	struct strbuf fn, fn2;
 };
@@ -209,6 +213,9 @@ bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 		   time_t *birth);
 
 /* unsynced.c */
+void unsynced_init(struct send *st);
+void unsynced_pollfd(const struct send *st, struct pollfd *p, size_t *n);
+void unsynced_io(struct send *st, const struct pollfd *p, size_t n);
 void unsynced_add(struct send *st, size_t job, off_t mpos);
 void unsynced_flush(struct send *st, bool now);
 void unsynced_timeout(const struct send *st, struct timespec *ts);

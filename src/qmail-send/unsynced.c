@@ -6,22 +6,42 @@
  * queue's file system linked its file into new/ without the fsync of new/
  * (maildir.h). The delivery slot is free at once; the success waits here,
  * its job still open (so the message is neither retried nor finished),
- * until one durable_barrier on the queue's file system makes every waiting
- * new/ entry durable: at most UNSYNCED_MS after the first of them, when
- * UNSYNCED_MAX are waiting, or at exit. Only then are their records marked
- * done ('D') and their jobs let go, exactly as a 'K' would have done at
- * once. A crash before that leaves the records 'T': the message is
- * delivered again, a duplicate, never a loss. If a barrier fails it is
- * tried again a second later; when one must happen now (full, exit) and
- * fails, the jobs are let go without the marks, so those recipients are
- * delivered again at their retry time. doc/PERFORMANCE.md "Durability".
+ * until one durable_barrier on the queue's file system (syncfs, then
+ * fsync) makes every new/ entry linked before it durable. Only then are
+ * their records marked done ('D') and their jobs let go, as a 'K' would
+ * have done at once. A barrier starts at most UNSYNCED_MS after the first
+ * success that waits, and at exit.
+ *
+ * The barrier runs in a child of qmail-send (the syncer, same user, only
+ * the queue directory open), so that the scheduler never waits for a
+ * syncfs, which writes every dirty page of the file system: qmail-send
+ * writes one byte and goes on; the syncer answers with the barrier's
+ * errno, 0 for success. A success counts for the entries that were
+ * waiting when the byte was written, not for later ones. When the
+ * syncer is gone, when UNSYNCED_MAX are waiting, and at exit, qmail-send
+ * does the barrier itself.
+ *
+ * A failed barrier is not tried again for the same entries: syncfs
+ * reports a write-back error once, and the pages that failed are no
+ * longer dirty, so a second syncfs could succeed without having written
+ * them. Their jobs are let go without the marks instead, and those
+ * recipients are delivered again at their retry time: a duplicate, never
+ * a loss. A crash before the barrier has the same effect.
+ * doc/PERFORMANCE.md "Durability".
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "durable.h"
 #include "send.h"
+#include "spawner.h"
 
 static long long
 now_ms(void)
@@ -32,11 +52,132 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* syncer: the child's loop; one barrier per byte on fd 0, its errno (an
+ * int) back on fd 1; the queue directory is fd 2. Ends at end of file. */
+static _Noreturn void
+syncer(void)
+{
+	char c;
+	int err;
+
+	(void)prctl(PR_SET_NAME, "qmail-syncer");
+	for (;;) {
+		ssize_t r = read(0, &c, 1);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r != 1)
+			_exit(0);
+		err = durable_barrier(2) ? 0 : errno ? errno : EIO;
+		if (write(1, &err, sizeof err) != (ssize_t)sizeof err)
+			_exit(0);
+	}
+}
+
+void
+unsynced_init(struct send *st)
+{
+	int req[2], rep[2];
+	pid_t pid;
+
+	st->syncer_to = st->syncer_from = -1;
+	st->syncer_pid = -1;
+	if (pipe2(req, O_CLOEXEC) == -1)
+		return;
+	if (pipe2(rep, O_CLOEXEC) == -1) {
+		close(req[0]);
+		close(req[1]);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
+
+		/* qmail-send decides when it ends: end of file on fd 0 */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGALRM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1 ||
+		    dup2(st->queuefd, 2) == -1)
+			_exit(111);
+		spawn_close_others(); /* the spawner, clean and todo pipes */
+		syncer();
+	}
+	close(req[0]);
+	close(rep[1]);
+	if (pid == -1) {
+		close(req[1]);
+		close(rep[0]);
+		return;
+	}
+	st->syncer_pid = pid;
+	st->syncer_to = req[1];
+	st->syncer_from = rep[0];
+}
+
+/* finish: the first N waiting entries, marked done when SYNCED */
+static void
+finish(struct send *st, size_t n, bool synced, int err)
+{
+	size_t i;
+
+	if (!synced) {
+		log_begin();
+		log_add("warning: unable to sync the queue's file system: ");
+		log_add(strerror(err));
+		log_add("; deliveries will be done again");
+		log_end();
+	}
+	for (i = 0; i < n; i++)
+		deliver_finish(st, st->unsynced[i].job, st->unsynced[i].mpos,
+			       synced);
+	memmove(st->unsynced, st->unsynced + n,
+		(st->nunsynced - n) * sizeof st->unsynced[0]);
+	st->nunsynced -= n;
+	if (st->nunsynced > 0)
+		st->unsynced_at = now_ms() + UNSYNCED_MS;
+}
+
+/* syncer_gone: no more barriers from the child */
+static void
+syncer_gone(struct send *st)
+{
+	if (st->syncer_to != -1)
+		close(st->syncer_to);
+	if (st->syncer_from != -1)
+		close(st->syncer_from);
+	st->syncer_to = st->syncer_from = -1;
+	st->sync_inflight = false;
+	st->sync_covered = 0;
+	/* reaped if it is already gone; else it ends at end of file */
+	if (st->syncer_pid > 0 &&
+	    waitpid(st->syncer_pid, NULL, WNOHANG) == st->syncer_pid)
+		st->syncer_pid = -1;
+}
+
+/* barrier_here: the barrier in this process, for every waiting entry */
+static void
+barrier_here(struct send *st)
+{
+	bool ok = durable_barrier(st->queuefd);
+	int err = errno;
+
+	/* a reply still to come covers nothing any more */
+	st->sync_covered = 0;
+	finish(st, st->nunsynced, ok, err);
+}
+
 void
 unsynced_add(struct send *st, size_t job, off_t mpos)
 {
 	if (st->nunsynced == UNSYNCED_MAX)
-		unsynced_flush(st, true);
+		barrier_here(st);
 	if (st->nunsynced == 0)
 		st->unsynced_at = now_ms() + UNSYNCED_MS;
 	st->unsynced[st->nunsynced].job = job;
@@ -47,28 +188,67 @@ unsynced_add(struct send *st, size_t job, off_t mpos)
 void
 unsynced_flush(struct send *st, bool now)
 {
-	bool synced;
-	size_t i, n = st->nunsynced;
+	char c = 'B';
 
-	if (n == 0 || (!now && now_ms() < st->unsynced_at))
+	if (now) {
+		if (st->nunsynced > 0)
+			barrier_here(st);
+		syncer_gone(st); /* end of file: the syncer exits */
 		return;
-	synced = durable_barrier(st->queuefd);
-	if (!synced) {
-		log_begin();
-		log_add("warning: unable to sync the queue's file system: ");
-		log_add(strerror(errno));
-		log_add(now ? "; deliveries will be done again"
-			    : "; will try again");
-		log_end();
-		if (!now) {
-			st->unsynced_at = now_ms() + 1000;
-			return;
-		}
 	}
-	st->nunsynced = 0;
+	if (st->nunsynced == 0 || st->sync_inflight ||
+	    now_ms() < st->unsynced_at)
+		return;
+	if (st->syncer_to != -1 && write(st->syncer_to, &c, 1) == 1) {
+		st->sync_inflight = true;
+		st->sync_covered = st->nunsynced;
+		return;
+	}
+	syncer_gone(st);
+	barrier_here(st);
+}
+
+void
+unsynced_pollfd(const struct send *st, struct pollfd *p, size_t *n)
+{
+	if (st->syncer_from == -1)
+		return;
+	p[*n].fd = st->syncer_from;
+	p[*n].events = POLLIN;
+	p[*n].revents = 0;
+	(*n)++;
+}
+
+void
+unsynced_io(struct send *st, const struct pollfd *p, size_t n)
+{
+	size_t i, covered;
+	ssize_t r;
+	int err;
+
 	for (i = 0; i < n; i++)
-		deliver_finish(st, st->unsynced[i].job, st->unsynced[i].mpos,
-			       synced);
+		if (p[i].fd == st->syncer_from && st->syncer_from != -1 &&
+		    p[i].revents)
+			break;
+	if (i == n)
+		return;
+	r = read(st->syncer_from, &err, sizeof err);
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	covered = st->sync_covered;
+	st->sync_inflight = false;
+	st->sync_covered = 0;
+	if (r != (ssize_t)sizeof err) {
+		/* the syncer died, perhaps in the middle of a barrier */
+		log_str("warning: the queue syncer is gone; qmail-send syncs "
+			"by itself");
+		syncer_gone(st);
+		if (st->nunsynced > 0)
+			barrier_here(st);
+		return;
+	}
+	if (covered > 0)
+		finish(st, covered, err == 0, err);
 }
 
 void
@@ -76,7 +256,7 @@ unsynced_timeout(const struct send *st, struct timespec *ts)
 {
 	long long left;
 
-	if (st->nunsynced == 0)
+	if (st->nunsynced == 0 || st->sync_inflight)
 		return;
 	left = st->unsynced_at - now_ms();
 	if (left < 0)

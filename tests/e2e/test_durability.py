@@ -39,7 +39,8 @@ import unittest
 from harness import Instance, needs_root, wait_for
 
 SYSCALLS = ("fsync,fdatasync,sync_file_range,syncfs,sync,link,linkat,"
-            "unlink,unlinkat,rename,renameat,renameat2,fsetxattr,pwrite64")
+            "unlink,unlinkat,rename,renameat,renameat2,fsetxattr,pwrite64,"
+            "prctl")
 LINE = re.compile(r"^(?:(\d+) +)?(\w+)\((.*)\) += (-?\d+)")
 
 
@@ -133,6 +134,12 @@ class TestWriteOrder(unittest.TestCase):
         send_log = os.path.join(tmp, "strace.send")
         qq_log = os.path.join(tmp, "strace.qq")
         log = open(os.path.join(tmp, "dur-send.log"), "ab")
+        start = log.tell()  # the log grows over the tests: read only ours
+
+        def logged():
+            with open(log.name, "rb") as f:
+                f.seek(start)
+                return f.read()
         self.addCleanup(log.close)
         st = subprocess.Popen(
             ["strace", "-f", "-qq", "-y", "-o", send_log, "-e",
@@ -140,7 +147,7 @@ class TestWriteOrder(unittest.TestCase):
              "./Maildir/"], cwd=self.inst.prefix, stdin=subprocess.DEVNULL,
             stdout=log, stderr=log, start_new_session=True)
         try:
-            wait_for(lambda: b"status:" in open(log.name, "rb").read() or
+            wait_for(lambda: b"status:" in logged() or
                      st.poll() is not None, 10, what="qmail-send start")
             self.assertIsNone(st.poll(), "qmail-start exited")
             r, w = os.pipe()
@@ -157,7 +164,7 @@ class TestWriteOrder(unittest.TestCase):
             self.assertEqual(p.returncode, 0, p.stderr)
             wait_for(lambda: os.listdir(os.path.join(self.md, "new")), 20,
                      what="the Maildir delivery")
-            wait_for(lambda: b"end msg" in open(log.name, "rb").read(), 20,
+            wait_for(lambda: b"end msg" in logged(), 20,
                      what="the end of the message")
         finally:
             # qmail-send is strace's child; TERM it, then strace ends
@@ -179,21 +186,28 @@ class TestWriteOrder(unittest.TestCase):
         self.fail("no %s in %r" % (what, calls))
 
     def barrier_before_done(self, send):
-        """Checks that the Maildir link into new/ is followed by
-        qmail-send's syncfs and fsync of the queue, then its 'D' mark in
-        local/S/N, then the unlink of local/S/N, and that new/ is never
-        fsynced; returns the index of the link."""
+        """Checks that the Maildir link into new/ is followed by the
+        syncer's (qmail-send's child's) syncfs and fsync of the queue,
+        then qmail-send's 'D' mark in local/S/N, then the unlink of
+        local/S/N, and that new/ is never fsynced; returns the index of
+        the link."""
         link = self.index(send, lambda c: c[1] in ("link", "linkat") and
                           "new/" in c[2], "link into new/")
+        named = self.index(send, lambda c: c[1] == "prctl" and
+                           '"qmail-syncer"' in c[2], "the syncer's name")
+        syncer = send[named][0]
         mark = self.index(send, lambda c: c[1] == "pwrite64" and
                           "/queue/local/" in c[2] and '"D"' in c[2],
                           "the D mark")
         spid = send[mark][0]
-        sfs = self.index(send, lambda c: c[0] == spid and
-                         c[1] == "syncfs" and c[2].endswith("/queue>"),
-                         "qmail-send's syncfs")
-        fs = self.index(send, lambda c: c[0] == spid and c[1] == "fsync"
-                        and c[2].endswith("/queue>"), "qmail-send's fsync")
+        self.assertNotEqual(spid, syncer)
+        sfs = link + 1 + self.index(
+            send[link + 1:], lambda c: c[0] == syncer and
+            c[1] == "syncfs" and c[2].endswith("/queue>"),
+            "the syncer's syncfs after the link")
+        fs = sfs + 1 + self.index(
+            send[sfs + 1:], lambda c: c[0] == syncer and c[1] == "fsync"
+            and c[2].endswith("/queue>"), "the syncer's fsync")
         gone = self.index(send, lambda c: c[0] == spid and
                           c[1] in ("unlink", "unlinkat") and
                           "local/" in c[2], "the unlink of local/S/N")
@@ -226,6 +240,8 @@ class TestWriteOrder(unittest.TestCase):
         link = self.barrier_before_done(send)
         fl = flushes(send)
         self.assertEqual([c[1] for c in fl], ["syncfs", "fsync"], fl)
+        self.assertFalse([c for c in fl if not c[2].endswith("/queue>")],
+                         fl)
         pid = send[link][0]
         mine = [c for c in send[:link] if c[0] == pid]
         self.assertTrue(any(c[1] == "sync_file_range" and "/Maildir/tmp/"

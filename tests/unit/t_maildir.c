@@ -123,42 +123,90 @@ test_deliver(void)
 	strbuf_free(&name);
 }
 
+/* deliver_later: one delivery with LATER into D; returns its status */
+static enum maildir_status
+deliver_later(const char *d, int mfd, struct maildir_later *later)
+{
+	static const char head[] = "Delivered-To: c@d\n";
+
+	lseek(mfd, 0, SEEK_SET);
+	later->deferred = false;
+	return maildir_deliver(d, mfd, head, sizeof head - 1, NULL, later);
+}
+
 /* test_later: new/'s fsync is left to the caller only on the file system
- * it names, and only where durable_kind allows a barrier */
+ * it names (that of new/ itself) and only where durable_kind allows a
+ * barrier; durable_set_override decides that here, whatever /tmp is */
 static void
 test_later(void)
 {
-	static const char head[] = "Delivered-To: c@d\n";
 	struct maildir_later later;
-	char path[1200], names[4][256];
-	struct stat st;
-	bool can;
-	int mfd, dfd, i;
+	char path[1200], other[1200], names[8][256];
+	struct stat st, nst;
+	int mfd, i, fd;
 
 	snprintf(path, sizeof path, "%s/msg2", dir);
 	mfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	ok(write(mfd, "x\n", 2) == 2, "message");
 	unlink(path);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	ok(dfd != -1 && fstat(dfd, &st) == 0, "stat the Maildir");
-	can = durable_kind(dfd) != DURABLE_FSYNC;
-	close(dfd);
+	snprintf(path, sizeof path, "%s/new", dir);
+	ok(stat(path, &nst) == 0, "stat new/");
+	later.dev = nst.st_dev;
+	later.fd = -1;
 
-	later.dev = st.st_dev;
-	later.deferred = false;
-	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL, &later),
-	       MAILDIR_OK, "deliver, barrier later");
-	ok(later.deferred == can, "new/ left to the barrier where allowed");
+	durable_set_override(1); /* a file system that allows a barrier */
+	is_num(deliver_later(dir, mfd, &later), MAILDIR_OK, "deliver, later");
+	ok(later.deferred, "new/ left to the barrier");
+	ok(later.fd != -1 && fstat(later.fd, &st) == 0 &&
+	       st.st_ino == nst.st_ino && st.st_dev == nst.st_dev,
+	   "the descriptor kept is new/'s");
+	fd = later.fd;
+	is_num(deliver_later(dir, mfd, &later), MAILDIR_OK, "deliver again");
+	ok(later.deferred && later.fd == fd, "the first descriptor stays");
 
-	later.dev = st.st_dev + 1; /* another file system */
-	later.deferred = false;
-	lseek(mfd, 0, SEEK_SET);
-	is_num(maildir_deliver(dir, mfd, head, sizeof head - 1, NULL, &later),
-	       MAILDIR_OK, "deliver, barrier on another file system");
+	later.dev = nst.st_dev + 1; /* the barrier is for another one */
+	is_num(deliver_later(dir, mfd, &later), MAILDIR_OK, "other device");
 	ok(!later.deferred, "another file system: new/ fsynced here");
-	is_num((long long)count("new", names, 4), 2, "both in new/");
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/new/%s", dir, names[i]);
+	later.dev = nst.st_dev;
+
+	durable_set_override(0); /* a file system where only fsync counts */
+	is_num(deliver_later(dir, mfd, &later), MAILDIR_OK, "deliver, fsync");
+	ok(!later.deferred, "conservative: new/ fsynced here");
+	durable_set_override(-1);
+	close(later.fd);
+
+	/* new/ a symbolic link to another file system: its own device */
+	snprintf(other, sizeof other, "/dev/shm/t_maildir.%ld", (long)getpid());
+	if (mkdir(other, 0700) == 0) {
+		char sub[1300], md[1300], cmd[2700];
+
+		snprintf(md, sizeof md, "%s/md2", dir);
+		mkdir(md, 0700);
+		for (i = 0; i < 2; i++) {
+			static const char *const subs[] = {"tmp", "new"};
+			char link[1400];
+
+			snprintf(sub, sizeof sub, "%s/%s", other, subs[i]);
+			mkdir(sub, 0700);
+			snprintf(link, sizeof link, "%s/%s", md, subs[i]);
+			ok(symlink(sub, link) == 0, "symlink %s", subs[i]);
+		}
+		ok(stat(other, &st) == 0, "stat /dev/shm");
+		if (st.st_dev != nst.st_dev) {
+			durable_set_override(1);
+			later.fd = -1;
+			is_num(deliver_later(md, mfd, &later), MAILDIR_OK,
+			       "deliver through symlinks");
+			ok(!later.deferred && later.fd == -1,
+			   "new/ elsewhere: fsynced, not left to the barrier");
+			durable_set_override(-1);
+		}
+		snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", other, md);
+		ok(system(cmd) == 0, "clean up");
+	}
+	is_num((long long)count("new", names, 8), 4, "four in new/");
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s/new/%.255s", dir, names[i]);
 		unlink(path);
 	}
 	close(mfd);
