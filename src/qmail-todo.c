@@ -69,7 +69,6 @@ struct todo {
 	size_t npending;
 	unsigned long pending_set[PENDING_SLOTS]; /* 0: empty */
 	long long checkpoint_at; /* monotonic ms, when npending > 0 */
-	bool scan_again; /* a scan stopped with PENDING_MAX waiting */
 	unsigned char boot[16]; /* this boot's id (qxattr.h), or zeros */
 	time_t btime;		/* when this boot began, or 0 */
 	unsigned char value[QXATTR_MAX]; /* an envelope record */
@@ -270,18 +269,27 @@ clean_todo(const unsigned long *ids, size_t n)
 }
 
 /* checkpoint: makes the pending messages' files durable with one
- * durable_barrier, then removes their todo/ entries; on failure they
- * stay pending and it is tried again a second later */
+ * durable_barrier, then removes their todo/ entries. A failure is not
+ * tried again: syncfs reports a write-back error once, and what failed
+ * to be written is no longer dirty, so a second syncfs could succeed
+ * without writing it. qmail-todo stops instead (qmail-send follows, and
+ * the supervisor starts both again); the todo/ entries stay, and the
+ * next start prepares those messages again from them: a duplicate of
+ * what was delivered meanwhile, never a loss. */
 static void
 checkpoint(struct todo *t)
 {
 	if (t->npending == 0)
 		return;
 	if (!durable_barrier(t->queuefd)) {
-		send_log("warning: unable to sync the queue: %s; will try "
-			 "again", strerror(errno));
-		t->checkpoint_at = now_ms() + 1000;
-		return;
+		int err = errno;
+
+		t->npending = 0; /* lost_send must not try again */
+		send_log("alert: unable to sync the queue: %s; qmail-todo "
+			 "stops, its last messages will be prepared again",
+			 strerror(err));
+		errno = err;
+		die_temp_sys("unable to sync the queue");
 	}
 	clean_todo(t->pending, t->npending);
 	t->npending = 0;
@@ -721,9 +729,8 @@ drain_trigger(int fd)
 		;
 }
 
-/* scan: one pass over todo/; stops early on X from qmail-send, and when
- * PENDING_MAX messages wait for a checkpoint that failed (then
- * t->scan_again: the main loop scans again once one succeeds) */
+/* scan: one pass over todo/; stops early on X from qmail-send; with
+ * PENDING_MAX messages waiting it checkpoints first */
 static void
 scan(struct todo *t)
 {
@@ -742,13 +749,8 @@ scan(struct todo *t)
 			if (!queue_parse_id(d->d_name, &id) ||
 			    queue_split(id) != s || is_pending(t, id))
 				continue;
-			if (t->npending >= PENDING_MAX) {
-				checkpoint(t);
-				if (t->npending >= PENDING_MAX) {
-					t->scan_again = true;
-					break;
-				}
-			}
+			if (t->npending >= PENDING_MAX)
+				checkpoint(t); /* succeeds or exits */
 			process(t, id);
 			checkpoint_due(t);
 			read_send(t, false);
@@ -760,7 +762,7 @@ scan(struct todo *t)
 				break;
 		}
 		closedir(dp);
-		if (t->flag_exit || t->scan_again)
+		if (t->flag_exit)
 			return;
 	}
 }
@@ -833,11 +835,6 @@ main(int argc, char **argv)
 			continue;
 		}
 		checkpoint_due(&t);
-		if (t.scan_again && t.npending < PENDING_MAX) {
-			t.scan_again = false;
-			want_scan = true;
-			continue;
-		}
 		p[0].fd = FD_FROMSEND;
 		p[0].events = POLLIN;
 		p[1].fd = t.trigger;

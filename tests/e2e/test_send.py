@@ -667,6 +667,59 @@ class SendTest(unittest.TestCase):
         self.assertEqual(len(maildir_messages(os.path.join(u.home,
                                                             "Maildir"))), 3)
 
+    def test_failed_checkpoint_stops_and_prepares_again(self):
+        # qmail-todo's checkpoint (ext2/ext4 without a journal) fails:
+        # it is not tried again (syncfs reports an error once); qmail-todo
+        # and then qmail-send stop, the todo/ entry stays, and the next
+        # start prepares and delivers the message again
+        todo_dir = self.inst.path("queue", "todo")
+        fs = subprocess.run(["stat", "-f", "-c", "%t", todo_dir],
+                            capture_output=True, text=True).stdout.strip()
+        if fs != "ef53" or not shutil.which("strace"):
+            self.skipTest("needs strace and the queue on ext2/3/4")
+        try:
+            with open("/sys/fs/ext4/%s/journal_task" % os.path.basename(
+                    os.readlink("/sys/dev/block/%d:%d" % (
+                        os.major(os.stat(todo_dir).st_dev),
+                        os.minor(os.stat(todo_dir).st_dev))))) as f:
+                if f.read().strip() != "<none>":
+                    self.skipTest("the queue's ext4 has a journal: no "
+                                  "checkpoint")
+        except OSError:
+            self.skipTest("cannot tell whether the queue has a journal")
+        u = self.user("qmtsckfail")
+        send = self.inst.start()
+        self.wait_log(r"^status: ")
+        todo = wait_for(lambda: [p for p in group_pids(send.pid)
+                                 if _comm(p) == "qmail-todo"], 10,
+                        what="qmail-todo")[0]
+        tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
+                               str(todo), "-e", "trace=syncfs", "-e",
+                               "inject=syncfs:error=EIO"],
+                              stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: tr.poll() is None and tr.kill())
+
+        def traced():
+            with open("/proc/%d/status" % todo) as f:
+                return re.search(r"(?m)^TracerPid:\s*[1-9]", f.read())
+        wait_for(traced, 10, what="strace to attach")
+        self.queue("s@example.org", ["qmtsckfail@testhost.example"])
+        self.wait_log(r"^alert: unable to sync the queue: Input/output "
+                      r"error; qmail-todo stops")
+        self.assertEqual(send.wait(20), 0)  # qmail-send follows
+        tr.wait(10)
+        self.inst.send = None
+        self.inst.log.close()
+        wait_for(lambda: not group_pids(send.pid), 10,
+                 what="the process group to go")
+        self.assertEqual(len(self.inst.queue_files("todo")), 1)
+        self.inst.start()
+        self.wait_mail(u)
+        self.wait_queue_empty()
+        self.assertEqual(self.inst.queue_files("todo"), [])
+        self.assertGreaterEqual(len(maildir_messages(
+            os.path.join(u.home, "Maildir"))), 1)
+
     def test_kill_9_during_200_deliveries_loses_nothing(self):
         u = self.user("qmtscrash")
         # slow deliveries, so that the kill hits deliveries under way
