@@ -376,8 +376,11 @@ reply_done(struct send *st, int c)
 		break;
 	case 'k':
 		/* done once the queue's file system has had a barrier: the
-		 * job stays open until then (unsynced.c) */
+		 * job stays open until then (unsynced.c); a barrier that
+		 * failed while it ran may have lost it: delivered again */
 		log_result(d->delid, ": success: ", text);
+		if (d->delid < st->sync_fail_delid)
+			break;
 		unsynced_add(st, d->job, d->mpos);
 		keep = true;
 		break;

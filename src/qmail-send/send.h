@@ -89,8 +89,9 @@ struct job {
 };
 
 struct unsynced {
-	size_t job; /* the delivery's job, still open */
-	off_t mpos; /* its record's T */
+	size_t job;   /* the delivery's job, still open */
+	off_t mpos;   /* its record's T */
+	long long at; /* monotonic ms: its 'k' came */
 };
 
 struct pass {
@@ -166,6 +167,8 @@ struct send {
 	pid_t syncer_pid;
 	bool sync_inflight;  /* a barrier asked for, not yet answered */
 	size_t sync_covered; /* the first entries it counts for */
+	unsigned long sync_fail_delid; /* a barrier failed: 'k' of an
+					  earlier delivery is not done */
 	/* scratch file names */
 	struct strbuf fn, fn2;
 };

@@ -22,11 +22,15 @@
  * does the barrier itself.
  *
  * A failed barrier is not tried again for the same entries: syncfs
- * reports a write-back error once, and the pages that failed are no
- * longer dirty, so a second syncfs could succeed without having written
- * them. Their jobs are let go without the marks instead, and those
- * recipients are delivered again at their retry time: a duplicate, never
- * a loss. A crash before the barrier has the same effect.
+ * reports a write-back error once (per open file: the syncer has its own
+ * open of the queue directory, so that its errors and qmail-send's are
+ * both seen), and the pages that failed are no longer dirty, so a second
+ * syncfs could succeed without having written them. So a failure lets go
+ * of every waiting entry without the marks, and of every 'k' of a
+ * delivery started before the failure was seen (it may have linked its
+ * file before the failed write-back); those recipients are delivered
+ * again at their retry time: a duplicate, never a loss. A crash before
+ * the barrier has the same effect.
  * doc/PERFORMANCE.md "Durability".
  */
 #include <errno.h>
@@ -77,14 +81,20 @@ syncer(void)
 void
 unsynced_init(struct send *st)
 {
-	int req[2], rep[2];
+	int req[2], rep[2], qfd;
 	pid_t pid;
 
 	st->syncer_to = st->syncer_from = -1;
 	st->syncer_pid = -1;
-	if (pipe2(req, O_CLOEXEC) == -1)
+	/* an open of its own: syncfs reports an error once per open file */
+	if ((qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
+	if (pipe2(req, O_CLOEXEC) == -1) {
+		close(qfd);
+		return;
+	}
 	if (pipe2(rep, O_CLOEXEC) == -1) {
+		close(qfd);
 		close(req[0]);
 		close(req[1]);
 		return;
@@ -104,11 +114,12 @@ unsynced_init(struct send *st)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1 ||
-		    dup2(st->queuefd, 2) == -1)
+		    dup2(qfd, 2) == -1)
 			_exit(111);
 		spawn_close_others(); /* the spawner, clean and todo pipes */
 		syncer();
 	}
+	close(qfd);
 	close(req[0]);
 	close(rep[1]);
 	if (pid == -1) {
@@ -121,32 +132,38 @@ unsynced_init(struct send *st)
 	st->syncer_from = rep[0];
 }
 
-/* finish: the first N waiting entries, marked done when SYNCED */
+/* finish: the first N waiting entries are marked done (a barrier that
+ * started after them succeeded); a failed barrier (ERR) lets go of every
+ * waiting entry instead, and of the 'k' reports still to come from
+ * deliveries started before now (deliver.c) */
 static void
-finish(struct send *st, size_t n, bool synced, int err)
+finish(struct send *st, size_t n, int err)
 {
 	size_t i;
 
-	if (!synced) {
+	if (err != 0) {
 		log_begin();
 		log_add("warning: unable to sync the queue's file system: ");
 		log_add(strerror(err));
 		log_add("; deliveries will be done again");
 		log_end();
+		n = st->nunsynced;
+		st->sync_fail_delid = st->next_delid;
 	}
 	for (i = 0; i < n; i++)
 		deliver_finish(st, st->unsynced[i].job, st->unsynced[i].mpos,
-			       synced);
+			       err == 0);
 	memmove(st->unsynced, st->unsynced + n,
 		(st->nunsynced - n) * sizeof st->unsynced[0]);
 	st->nunsynced -= n;
 	if (st->nunsynced > 0)
-		st->unsynced_at = now_ms() + UNSYNCED_MS;
+		st->unsynced_at = st->unsynced[0].at + UNSYNCED_MS;
 }
 
-/* syncer_gone: no more barriers from the child */
+/* syncer_gone: no more barriers from the child; WAIT when it is known
+ * to be ending (end of file, EPIPE), so that it is reaped */
 static void
-syncer_gone(struct send *st)
+syncer_gone(struct send *st, bool wait)
 {
 	if (st->syncer_to != -1)
 		close(st->syncer_to);
@@ -155,9 +172,9 @@ syncer_gone(struct send *st)
 	st->syncer_to = st->syncer_from = -1;
 	st->sync_inflight = false;
 	st->sync_covered = 0;
-	/* reaped if it is already gone; else it ends at end of file */
 	if (st->syncer_pid > 0 &&
-	    waitpid(st->syncer_pid, NULL, WNOHANG) == st->syncer_pid)
+	    waitpid(st->syncer_pid, NULL, wait ? 0 : WNOHANG) ==
+		st->syncer_pid)
 		st->syncer_pid = -1;
 }
 
@@ -165,23 +182,27 @@ syncer_gone(struct send *st)
 static void
 barrier_here(struct send *st)
 {
-	bool ok = durable_barrier(st->queuefd);
-	int err = errno;
+	int err = durable_barrier(st->queuefd) ? 0 : errno ? errno : EIO;
 
 	/* a reply still to come covers nothing any more */
 	st->sync_covered = 0;
-	finish(st, st->nunsynced, ok, err);
+	finish(st, st->nunsynced, err);
 }
 
 void
 unsynced_add(struct send *st, size_t job, off_t mpos)
 {
+	long long now;
+
 	if (st->nunsynced == UNSYNCED_MAX)
 		barrier_here(st);
+	now = now_ms();
+
 	if (st->nunsynced == 0)
-		st->unsynced_at = now_ms() + UNSYNCED_MS;
+		st->unsynced_at = now + UNSYNCED_MS;
 	st->unsynced[st->nunsynced].job = job;
 	st->unsynced[st->nunsynced].mpos = mpos;
+	st->unsynced[st->nunsynced].at = now;
 	st->nunsynced++;
 }
 
@@ -193,7 +214,7 @@ unsynced_flush(struct send *st, bool now)
 	if (now) {
 		if (st->nunsynced > 0)
 			barrier_here(st);
-		syncer_gone(st); /* end of file: the syncer exits */
+		syncer_gone(st, false); /* end of file: the syncer exits */
 		return;
 	}
 	if (st->nunsynced == 0 || st->sync_inflight ||
@@ -204,7 +225,7 @@ unsynced_flush(struct send *st, bool now)
 		st->sync_covered = st->nunsynced;
 		return;
 	}
-	syncer_gone(st);
+	syncer_gone(st, true);
 	barrier_here(st);
 }
 
@@ -233,8 +254,6 @@ unsynced_io(struct send *st, const struct pollfd *p, size_t n)
 	if (i == n)
 		return;
 	r = read(st->syncer_from, &err, sizeof err);
-	if (r == -1 && (errno == EINTR || errno == EAGAIN))
-		return;
 	covered = st->sync_covered;
 	st->sync_inflight = false;
 	st->sync_covered = 0;
@@ -242,13 +261,15 @@ unsynced_io(struct send *st, const struct pollfd *p, size_t n)
 		/* the syncer died, perhaps in the middle of a barrier */
 		log_str("warning: the queue syncer is gone; qmail-send syncs "
 			"by itself");
-		syncer_gone(st);
+		syncer_gone(st, true);
 		if (st->nunsynced > 0)
 			barrier_here(st);
 		return;
 	}
-	if (covered > 0)
-		finish(st, covered, err == 0, err);
+	/* an error counts even for a reply that covers nothing any more:
+	 * it was the one report of it */
+	if (err != 0 || covered > 0)
+		finish(st, covered, err);
 }
 
 void

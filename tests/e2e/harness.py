@@ -306,6 +306,24 @@ class Instance:
             os.close(r)
         return p
 
+    def maildir_barrier(self):
+        """Whether qmail-lspawn reports a Maildir delivery in a test home
+        as 'k' (new/ left to qmail-send's barrier, doc/qmail-lspawn.8):
+        the homes share the queue's ext2/3/4, conservativesync is not 1,
+        and the kernel is Linux 5.8 or later."""
+        q = self.path("queue")
+        fs = subprocess.run(["stat", "-f", "-c", "%t", q],
+                            capture_output=True, text=True).stdout.strip()
+        try:
+            with open(self.path("control", "conservativesync")) as f:
+                conservative = f.read().strip() != "0"
+        except FileNotFoundError:
+            conservative = False
+        release = tuple(int(x) for x in
+                        os.uname().release.split("-")[0].split(".")[:2])
+        return (fs == "ef53" and not conservative and release >= (5, 8) and
+                os.stat(q).st_dev == os.stat(self.homes).st_dev)
+
     def queue_files(self, sub):
         return [p for p in glob.glob(self.path("queue", sub, "*", "*"))]
 

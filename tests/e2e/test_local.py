@@ -175,27 +175,12 @@ class LocalDeliveryTest(unittest.TestCase):
         self.cleanup_paths.append(path)
         return rel
 
-    def sync_later(self):
-        """Whether qmail-lspawn leaves a Maildir's new/ to qmail-send's
-        barrier here: the test homes share the queue's ext2/3/4 and
-        conservativesync is off (doc/qmail-lspawn.8)."""
-        q = self.inst.path("queue")
-        fs = subprocess.run(["stat", "-f", "-c", "%t", q],
-                            capture_output=True, text=True).stdout.strip()
-        try:
-            with open(self.inst.path("control", "conservativesync")) as f:
-                conservative = f.read().strip() != "0"
-        except FileNotFoundError:
-            conservative = False
-        return (fs == "ef53" and not conservative and
-                os.stat(q).st_dev == os.stat(self.inst.homes).st_dev)
-
     def assertSuccess(self, status, text, maildir):
         """A success: 'k' when MAILDIR (the delivery wrote into a Maildir
         on the queue's file system) and the barrier is used here, else
         'K'."""
-        self.assertEqual(status, "k" if maildir and self.sync_later()
-                         else "K", text)
+        barrier = maildir and self.inst.maildir_barrier()
+        self.assertEqual(status, "k" if barrier else "K", text)
 
     def lspawn(self, default="./Maildir/"):
         s = Spawner([self.inst.bin("qmail-lspawn"), default])
@@ -300,7 +285,7 @@ class LocalDeliveryTest(unittest.TestCase):
     def test_lspawn_k_only_for_a_maildir_on_the_queue_fs(self):
         # 'k': a Maildir on the queue's file system, new/ not flushed;
         # everything else is flushed by the delivery and answered 'K'
-        if not self.sync_later():
+        if not self.inst.maildir_barrier():
             self.skipTest("homes not on the queue's ext2/3/4")
         u = self.user("qmtlksync")
         status, text = self.deliver("qmtlksync@example.com")
@@ -326,7 +311,7 @@ class LocalDeliveryTest(unittest.TestCase):
         # new/ was left to the barrier must be made durable by the
         # delivery itself first (syncfs after the link); a Z is
         # delivered again anyway and needs nothing
-        if not self.sync_later():
+        if not self.inst.maildir_barrier():
             self.skipTest("homes not on the queue's ext2/3/4")
         if not shutil.which("strace"):
             self.skipTest("needs strace")

@@ -556,20 +556,20 @@ class SendTest(unittest.TestCase):
 
     # --- the crash test ------------------------------------------------
 
-    def sync_later(self):
-        """Whether a Maildir delivery here is reported 'k' and waits for
-        the syncer's barrier: the homes share the queue's ext2/3/4 and
-        conservativesync is not 1 (doc/qmail-lspawn.8)."""
-        q = self.inst.path("queue")
-        fs = subprocess.run(["stat", "-f", "-c", "%t", q],
-                            capture_output=True, text=True).stdout.strip()
-        try:
-            with open(self.inst.path("control", "conservativesync")) as f:
-                conservative = f.read().strip() != "0"
-        except FileNotFoundError:
-            conservative = False
-        return (fs == "ef53" and not conservative and
-                os.stat(q).st_dev == os.stat(self.inst.homes).st_dev)
+    def fail_syncfs(self, pid):
+        """Attaches strace to PID so that its every syncfs fails with EIO
+        (fault injection); returns the strace Popen."""
+        tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
+                               str(pid), "-e", "trace=syncfs", "-e",
+                               "inject=syncfs:error=EIO"],
+                              stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: tr.poll() is None and tr.kill())
+
+        def traced():
+            with open("/proc/%d/status" % pid) as f:
+                return re.search(r"(?m)^TracerPid:\s*[1-9]", f.read())
+        wait_for(traced, 10, what="strace to attach")
+        return tr
 
     def syncer_pid(self, send):
         """The syncer: qmail-send's child that does its barriers."""
@@ -584,7 +584,7 @@ class SendTest(unittest.TestCase):
         # then fsync). With the syncer's syncfs failing (strace fault
         # injection), the record stays T; after kill -9 the message is
         # delivered again: a duplicate, never a loss
-        if not self.sync_later():
+        if not self.inst.maildir_barrier():
             self.skipTest("no Maildir barrier here (file system, homes)")
         if not shutil.which("strace"):
             self.skipTest("needs strace")
@@ -592,16 +592,7 @@ class SendTest(unittest.TestCase):
         md = os.path.join(u.home, "Maildir")
         send = self.inst.start()
         syncer = self.syncer_pid(send)
-        tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
-                               str(syncer), "-e", "trace=syncfs", "-e",
-                               "inject=syncfs:error=EIO"],
-                              stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: tr.poll() is None and tr.kill())
-
-        def traced():
-            with open("/proc/%d/status" % syncer) as f:
-                return re.search(r"(?m)^TracerPid:\s*[1-9]", f.read())
-        wait_for(traced, 10, what="strace to attach")
+        tr = self.fail_syncfs(syncer)
         self.queue("s@example.org", ["qmtsbarrier@testhost.example"])
         self.wait_log(r"^delivery \d+: success: did_1\+0\+0_")
         self.wait_log(r"^warning: unable to sync the queue's file system: "
@@ -632,7 +623,7 @@ class SendTest(unittest.TestCase):
         # TERM within the barrier's 200 ms: qmail-send does the barrier
         # before it exits, so the message is finished and a restart
         # delivers nothing again
-        if not self.sync_later():
+        if not self.inst.maildir_barrier():
             self.skipTest("no Maildir barrier here (file system, homes)")
         u = self.user("qmtsbterm")
         md = os.path.join(u.home, "Maildir")
@@ -652,7 +643,7 @@ class SendTest(unittest.TestCase):
         self.wait_queue_empty()
 
     def test_syncer_gone_qmail_send_syncs_by_itself(self):
-        if not self.sync_later():
+        if not self.inst.maildir_barrier():
             self.skipTest("no Maildir barrier here (file system, homes)")
         u = self.user("qmtsnosync")
         send = self.inst.start()
@@ -693,16 +684,7 @@ class SendTest(unittest.TestCase):
         todo = wait_for(lambda: [p for p in group_pids(send.pid)
                                  if _comm(p) == "qmail-todo"], 10,
                         what="qmail-todo")[0]
-        tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
-                               str(todo), "-e", "trace=syncfs", "-e",
-                               "inject=syncfs:error=EIO"],
-                              stderr=subprocess.DEVNULL)
-        self.addCleanup(lambda: tr.poll() is None and tr.kill())
-
-        def traced():
-            with open("/proc/%d/status" % todo) as f:
-                return re.search(r"(?m)^TracerPid:\s*[1-9]", f.read())
-        wait_for(traced, 10, what="strace to attach")
+        tr = self.fail_syncfs(todo)
         self.queue("s@example.org", ["qmtsckfail@testhost.example"])
         self.wait_log(r"^alert: unable to sync the queue: Input/output "
                       r"error; qmail-todo stops")
