@@ -160,6 +160,11 @@ main(int argc, char **argv)
 	(void)argc;
 	die_init(argv[0] ? argv[0] : "qmail-clean");
 	signal(SIGPIPE, SIG_IGN);
+	/* qmail-send or qmail-todo decides when it ends (end of file): a
+	 * TERM to the whole process group must not cut them off */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	umask(077);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("cannot chdir to %s", auto_queue);

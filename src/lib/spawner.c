@@ -151,8 +151,13 @@ spawn_child_setup(int msgfd, int outfd)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
+	/* an ignored signal stays ignored across exec: a delivery's
+	 * programs get the defaults */
 	if (sigaction(SIGCHLD, &sa, NULL) == -1 ||
-	    sigaction(SIGPIPE, &sa, NULL) == -1)
+	    sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
 		return false;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
@@ -476,7 +481,13 @@ setup_signals(void)
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+	/* qmail-send decides when a spawner ends (end of file on its
+	 * requests, after the deliveries under way): a TERM to the whole
+	 * process group (systemd stopping the unit) must not cut them off */
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
 		return false;
 	sa.sa_handler = on_sigchld;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;

@@ -422,6 +422,40 @@ class SendTest(unittest.TestCase):
         self.assertEqual(len(maildir_messages(os.path.join(u.home,
                                                             "Maildir"))), 1)
 
+    def test_term_to_the_process_group_leaves_a_clean_stop(self):
+        # systemd stops a unit with a TERM to every process in it. Only
+        # qmail-send acts on it: qmail-todo, the syncer, the spawners and
+        # qmail-clean end when it is done with them, so it still hears
+        # every delivery's report and stops without an alert. The
+        # deliveries get the TERM too (a program killed: a deferral),
+        # and are done once, later.
+        u = self.user("qmtspgrp")
+        u.write(".qmail", "|sleep 2\n./Maildir/\n")
+        md = os.path.join(u.home, "Maildir")
+        send = self.inst.start()
+        for n in range(3):
+            self.queue("s@example.org", ["qmtspgrp@testhost.example"], n=n)
+        self.wait_log(r"^starting delivery \d+:", 3)
+        os.killpg(send.pid, signal.SIGTERM)
+        self.assertEqual(send.wait(30), 0)
+        self.inst.send = None
+        self.inst.log.close()
+        wait_for(lambda: not group_pids(send.pid), 10,
+                 what="every process of the set to end")
+        log = log_text(self.inst)
+        self.assertNotRegex(log, r"(?m)^alert: ")
+        self.assertEqual(count_in_log(self.inst, r"^delivery \d+: "), 3,
+                         log)
+        self.assertEqual(self.inst.queue_files("todo"), [])
+        u.write(".qmail", "./Maildir/\n")
+        starts = count_in_log(self.inst, r"^status: local 0/")
+        self.inst.start()
+        self.wait_log(r"^status: local 0/", starts + 1)
+        self.inst.signal(signal.SIGALRM)
+        self.wait_queue_empty()
+        self.assertEqual(sorted(m["Subject"] for m in maildir_messages(md)),
+                         ["test 0", "test 1", "test 2"])
+
     def test_term_right_after_deliveries_redoes_nothing(self):
         # on ext2/ext4 without a journal qmail-todo removes todo/ entries
         # at a checkpoint up to 200 ms after it told qmail-send: a TERM

@@ -132,6 +132,20 @@ class MailFromRulesTest(HooksBase):
         self.assertEqual(self.mail_rcpt(srv, "me@example.com"), 250)
         self.assertEqual(self.mail_rcpt(srv, "me@other.example"), 553)
 
+    def test_corrupt_cdb_is_a_temporary_failure(self):
+        # a cdb whose pointers lead outside the file: the lookup fails,
+        # and the sender hears 451, never 553 or 250
+        cdb = self.inst.path("control", "mailfromrules.cdb")
+        with open(cdb, "wb") as f:
+            f.write(b"\xff" * 4096)
+        self.addCleanup(os.unlink, cdb)
+        srv = self.server(RELAYCLIENT="", LOCALMFCHECK="!")
+        c = self.smtp(srv)
+        c.ehlo("h.example")
+        code, text = c.mail("me@example.com")
+        self.assertEqual(code, 451, text)
+        self.assertIn("Reject::ORIG::Mailfromrules_Temp", srv.read_log())
+
     def test_qmail_mfrules_refuses_bad_lines(self):
         self.assertEqual(self.mfrules("127.0.0.&@a.example\n").returncode, 0)
         before = open(self.inst.path("control", "mailfromrules.cdb"),
