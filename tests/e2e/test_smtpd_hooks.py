@@ -476,6 +476,29 @@ class SpfTest(HooksBase):
         self.assertIn("SPFRESULT=pass", var)
         self.assertIn("Received: from ", msg.decode())
 
+    def test_result_is_per_transaction(self):
+        # one session: a sender checked, then RSET, then another; and two
+        # messages in a row: each message carries its own sender's result
+        srv = self.server(resolv=self.resolv, SPF="1")
+        c = self.smtp(srv)
+        c.ehlo("helo.example")
+        self.assertEqual(c.mail("u@pass.example")[0], 250)
+        self.assertEqual(c.rcpt("x@example.com")[0], 250)
+        self.assertEqual(c.rset()[0], 250)
+        c.sendmail("u@fail.example", ["x@example.com"],
+                   b"Subject: one\r\n\r\nb\r\n")
+        c.sendmail("u@pass.example", ["x@example.com"],
+                   b"Subject: two\r\n\r\nb\r\n")
+        c.quit()
+        (m1, s1, _, v1), (m2, s2, _, v2) = self.queued()
+        self.assertEqual((s1, s2), ("u@fail.example", "u@pass.example"))
+        self.assertTrue(m1.startswith(b"Received-SPF: fail ("), m1[:100])
+        self.assertIn("SPFRESULT=fail", v1)
+        self.assertTrue(m2.startswith(b"Received-SPF: pass ("), m2[:100])
+        self.assertIn("SPFRESULT=pass", v2)
+        self.assertEqual(m1.count(b"Received-SPF:"), 1)
+        self.assertEqual(m2.count(b"Received-SPF:"), 1)
+
     def test_explanations(self):
         srv = self.server(resolv=self.resolv, SPF="3")
         self.assertEqual(self.rcpt(srv, "u@failexp.example"),
