@@ -7,9 +7,10 @@
  * spawner.h). For each request it runs `qmail-remote host sender recipient`
  * with the message on fd 0: qmail-remote's code (remote_main, linked in)
  * in a forked child, without an exec (doc/PERFORMANCE.md "Relay without
- * exec"), or the program $QMAILREMOTE names. It folds the report (qmail-remote(8): one r/h/s report
- * per recipient, then K/Z/D for the message, each ending in \0) into one
- * reply, as qmail's qmail-rspawn does. When qmail-remote cannot be run,
+ * exec"), or the program $QMAILREMOTE names. It folds the report
+ * (qmail-remote(8): one r/h/s report per recipient, then K/Z/D for the
+ * message, each ending in \0) into one reply, as qmail's qmail-rspawn
+ * does. When qmail-remote cannot be run,
  * crashes, exits non-zero or says nothing parseable, the reply is Z: a
  * broken installation must never bounce mail. Runs as qmailr.
  * Exit: 0 after EOF on fd 0, 111 on a protocol or system error.

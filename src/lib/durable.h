@@ -17,8 +17,9 @@
  * durable_journaled answers for FD's file system; the answer is cached per
  * device for the life of the process. On ext2/ext3/ext4 whose journal
  * cannot be seen in /sys (no /sys in a container), the answer is
- * DURABLE_BARRIER: safe there, as syncfs and fsync are reliable on them. control/conservativesync set to 1
- * (read once per process, under auto_qmail) forces the per-file fsyncs
+ * DURABLE_BARRIER: safe there, as syncfs and fsync are reliable on them.
+ * control/conservativesync set to 1 (read once per process, under
+ * auto_qmail) forces the per-file fsyncs
  * everywhere. Nothing here exits or allocates; not for signal handlers.
  */
 #ifndef DURABLE_H

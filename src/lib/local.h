@@ -6,8 +6,8 @@
  * Delivered-To loop, finds the .qmail file, and carries out its lines
  * (Maildir, mbox, program, forward). It never exits: it returns the exit
  * code qmail-local must use (0 delivered, 100 permanent, 111 temporary,
- * QLX_NOMAILBOX for -a, QLX_UNSYNCED: below) and appends the report ("did F+W+P", or the reason
- * for the failure) to OUT. Programs write their own output straight to
+ * QLX_NOMAILBOX for -a, QLX_UNSYNCED: below) and appends the report
+ * ("did F+W+P", or the reason for the failure) to OUT. Programs write their own output straight to
  * fds 1 and 2. It changes the process's working directory to the home
  * directory and starts children, so a caller runs it in a process of its
  * own that already runs as the user: bin/qmail-local, or qmail-lspawn's

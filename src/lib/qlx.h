@@ -6,7 +6,8 @@
  * (temporary); qmail-lspawn's child exits with these QLX codes when it
  * fails before or instead of running qmail-local, and qmail-getpw exits
  * with some of them. qmail-lspawn turns every code except 0, 100 and
- * QLX_UNSYNCED into a temporary failure (doc/qmail-lspawn.8 has the texts). Header only.
+ * QLX_UNSYNCED into a temporary failure (doc/qmail-lspawn.8 has the
+ * texts). Header only.
  */
 #ifndef QLX_H
 #define QLX_H
