@@ -56,7 +56,7 @@
 #define LOG_MAX      1000
 #define PENDING_MAX   1024 /* messages waiting for one checkpoint */
 #define PENDING_SLOTS 4096 /* the hash set of their ids: a power of 2 */
-#define CHECKPOINT_MS 200
+#define CHECKPOINT_MS 500
 #define RELINK_AFTER  60 /* s: a live qmail-queue links mess/S/N sooner */
 
 struct todo {

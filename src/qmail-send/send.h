@@ -57,7 +57,7 @@
 #define SCHED_CAP     50000  /* messages one channel keeps in memory */
 #define SCHED_RESCAN  300    /* seconds between passes over the channel dirs */
 #define UNSYNCED_MAX  1024   /* 'k' successes waiting for one barrier */
-#define UNSYNCED_MS   200    /* ... at most this long after the first */
+#define UNSYNCED_MS   500    /* ... at most this long after the first */
 
 struct conf {
 	unsigned long lifetime;

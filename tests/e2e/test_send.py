@@ -458,7 +458,7 @@ class SendTest(unittest.TestCase):
 
     def test_term_right_after_deliveries_redoes_nothing(self):
         # on ext2/ext4 without a journal qmail-todo removes todo/ entries
-        # at a checkpoint up to 200 ms after it told qmail-send: a TERM
+        # at a checkpoint up to 500 ms after it told qmail-send: a TERM
         # before then must still leave no todo/ entry (a restart would
         # prepare and deliver those messages again)
         u = self.user("qmtsckpt")
@@ -572,7 +572,7 @@ class SendTest(unittest.TestCase):
         wait_for(lambda: os.stat(local).st_mtime > time.time() + 600, 10,
                  what="the next attempt stored on disk")
         # (a pass leaves a message alone while its todo/ entry waits for
-        # qmail-todo's checkpoint, up to 200 ms after it was queued)
+        # qmail-todo's checkpoint, up to 500 ms after it was queued)
         wait_for(lambda: not self.inst.queue_files("todo"), 10,
                  what="todo/ empty")
         self.inst.signal(signal.SIGALRM)
@@ -654,7 +654,7 @@ class SendTest(unittest.TestCase):
                          ["test 0", "test 0"])
 
     def test_term_right_after_a_maildir_delivery_finishes_it(self):
-        # TERM within the barrier's 200 ms: qmail-send does the barrier
+        # TERM within the barrier's 500 ms: qmail-send does the barrier
         # before it exits, so the message is finished and a restart
         # delivers nothing again
         if not self.inst.maildir_barrier():
