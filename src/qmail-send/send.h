@@ -162,7 +162,6 @@ struct send {
 	int queuefd;
 	struct unsynced unsynced[UNSYNCED_MAX];
 	size_t nunsynced;
-	long long unsynced_at; /* monotonic ms: the barrier is due */
 	int syncer_to, syncer_from; /* the syncer child's pipes, or -1 */
 	pid_t syncer_pid;
 	bool sync_inflight;  /* a barrier asked for, not yet answered */

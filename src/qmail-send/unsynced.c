@@ -56,6 +56,14 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* due_at: when the next barrier is due (entries are waiting): the
+ * oldest waiting success plus UNSYNCED_MS */
+static long long
+due_at(const struct send *st)
+{
+	return st->unsynced[0].at + UNSYNCED_MS;
+}
+
 /* syncer: the child's loop; one barrier per byte on fd 0, its errno (an
  * int) back on fd 1; the queue directory is fd 2. Ends at end of file. */
 static _Noreturn void
@@ -156,8 +164,6 @@ finish(struct send *st, size_t n, int err)
 	memmove(st->unsynced, st->unsynced + n,
 		(st->nunsynced - n) * sizeof st->unsynced[0]);
 	st->nunsynced -= n;
-	if (st->nunsynced > 0)
-		st->unsynced_at = st->unsynced[0].at + UNSYNCED_MS;
 }
 
 /* syncer_gone: no more barriers from the child; WAIT when it is known
@@ -192,17 +198,11 @@ barrier_here(struct send *st)
 void
 unsynced_add(struct send *st, size_t job, off_t mpos)
 {
-	long long now;
-
 	if (st->nunsynced == UNSYNCED_MAX)
 		barrier_here(st);
-	now = now_ms();
-
-	if (st->nunsynced == 0)
-		st->unsynced_at = now + UNSYNCED_MS;
 	st->unsynced[st->nunsynced].job = job;
 	st->unsynced[st->nunsynced].mpos = mpos;
-	st->unsynced[st->nunsynced].at = now;
+	st->unsynced[st->nunsynced].at = now_ms();
 	st->nunsynced++;
 }
 
@@ -218,7 +218,7 @@ unsynced_flush(struct send *st, bool now)
 		return;
 	}
 	if (st->nunsynced == 0 || st->sync_inflight ||
-	    now_ms() < st->unsynced_at)
+	    now_ms() < due_at(st))
 		return;
 	if (st->syncer_to != -1 && write(st->syncer_to, &c, 1) == 1) {
 		st->sync_inflight = true;
@@ -279,7 +279,7 @@ unsynced_timeout(const struct send *st, struct timespec *ts)
 
 	if (st->nunsynced == 0 || st->sync_inflight)
 		return;
-	left = st->unsynced_at - now_ms();
+	left = due_at(st) - now_ms();
 	if (left < 0)
 		left = 0;
 	if ((long long)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 > left) {
