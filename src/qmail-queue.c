@@ -2,46 +2,32 @@
  * qmail-queue - puts one message into the queue, with qmail's interface.
  *
  * The message comes on fd 0 and the envelope on fd 1 ("F<sender>\0", then
- * "T<rcpt>\0" per recipient, then "\0"; src/lib/envelope.h). The write
- * order, and why each fsync is there, is doc/INTERNALS.md "qmail-queue: the
- * write order"; the exit codes are qmail's (src/lib/qq.h, doc/qmail-queue.8).
+ * "T<rcpt>\0" per recipient, then "\0"; src/lib/envelope.h). The work is
+ * src/lib/queuewrite.c, which qmail-queued's workers share; the exit codes
+ * are qmail's (src/lib/qq.h, doc/qmail-queue.8).
  *
  * Installed setuid qmailq (4711), so the caller is not trusted: the
  * environment is cleared, the umask, signal mask and signal dispositions
  * are reset, a closed fd 2 is reopened on /dev/null (else a queue file
  * could become stderr), and nothing is read from the environment or the
  * current directory. The caller's real uid goes into the Received line and
- * the envelope. Two commits exist: qmail's files (intd/S/N linked to
- * todo/S/N) everywhere, and, on ext4 without a journal, the envelope
- * as a record on the message file, whose one fsync as todo/S/N commits
- * it (commit_record). Until the commit every failure removes what was
- * created; the 24-hour alarm (52) removes nothing, and qmail-clean and
+ * the envelope. The 24-hour alarm (52) removes nothing; qmail-clean and
  * qmail-send clean such leftovers after 36 hours.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "auto.h"
 #include "die.h"
-#include "durable.h"
-#include "envelope.h"
-#include "iobuf.h"
-#include "prot.h"
 #include "qq.h"
-#include "qxattr.h"
-#include "queue.h"
-#include "strbuf.h"
+#include "queuewrite.h"
 
 #define DEATH	  86400 /* must stay below qmail-send's 36-hour cleanup */
-#define PID_TRIES 9
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_SANITIZER 1
@@ -50,74 +36,6 @@
 #define UNDER_SANITIZER 1
 #endif
 #endif
-
-struct job {
-	pid_t pid;
-	uid_t uid;
-	time_t start;
-	unsigned long id; /* N: the inode number of the message file */
-	struct strbuf pidfn, messfn, intdfn, todofn, tododir;
-	int messfd, intdfd;
-	enum durable_kind kind; /* the queue's file system (durable.h) */
-	bool one_fsync;		/* durable_one_fsync_commit */
-	struct siphash hash;	/* of the message file's bytes */
-	uint64_t msglen;
-	struct strbuf env;	/* the queue-form envelope, until spilled */
-	struct iobuf envout;	/* into intd/S/N once spilled */
-	char envbuf[8192];
-	bool made_pid, made_mess, made_intd, made_todo;
-};
-
-static struct job *cleanup_job; /* what die() removes; NULL after commit */
-
-/* discard: frees the space of FD's file and removes PATH; truncating
- * first brings the space back even if the unlink fails, and whatever is
- * left is removed by qmail-send after 36 hours */
-static void
-discard(int fd, const char *path)
-{
-	(void)!ftruncate(fd, 0); /* "!": glibc marks it warn_unused_result */
-	(void)unlink(path);
-}
-
-/* cleanup: removes this message's files (qmail's order: intd, mess). Once
- * todo/S/N names the message file nothing is truncated: only the names
- * go, as a reader may have opened it. */
-static void
-cleanup(struct job *j)
-{
-	if (j->made_intd)
-		discard(j->intdfd, j->intdfn.data);
-	if (j->made_todo) {
-		(void)unlink(j->todofn.data);
-		if (j->made_pid)
-			(void)unlink(j->pidfn.data);
-		return;
-	}
-	if (j->made_mess)
-		discard(j->messfd, j->messfn.data);
-	if (j->made_pid)
-		discard(j->messfd, j->pidfn.data);
-}
-
-static _Noreturn void
-die(int code, const char *what)
-{
-	int err = errno;
-
-	if (cleanup_job != NULL)
-		cleanup(cleanup_job);
-	if (err && code != QQ_EXIT_ENVELOPE && code != QQ_EXIT_TOOLONG)
-		die_code(code, "%s: %s", what, strerror(err));
-	die_code(code, "%s", what);
-}
-
-static _Noreturn void
-die_nomem_qq(void)
-{
-	errno = 0;
-	die(QQ_EXIT_NOMEM, "out of memory");
-}
 
 static void
 sigalrm(int sig)
@@ -183,351 +101,24 @@ distrust(void)
 #endif
 }
 
-static bool
-is_user(uid_t uid, int role)
-{
-	uid_t u;
-
-	/* a failed lookup only changes the wording of the Received line */
-	return prot_user(auto_users[role], &u, NULL) && u == uid;
-}
-
-/* received: qmail's line, "Received: (qmail 1234 invoked by uid 1000);
- * 26 Sep 1995 04:46:54 -0000" */
-static bool
-received(struct strbuf *out, const struct job *j)
-{
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
-		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	bool okay;
-
-	if (gmtime_r(&j->start, &tm) == NULL) {
-		errno = EOVERFLOW;
-		return false;
-	}
-	okay = strbuf_appends(out, "Received: (qmail ") &&
-	    strbuf_append_ulong(out, (unsigned long)j->pid) &&
-	    strbuf_appends(out, " invoked ");
-	if (is_user(j->uid, AU_ALIAS))
-		okay = okay && strbuf_appends(out, "by alias");
-	else if (is_user(j->uid, AU_QMAILD))
-		okay = okay && strbuf_appends(out, "from network");
-	else if (is_user(j->uid, AU_QMAILS))
-		okay = okay && strbuf_appends(out, "for bounce");
-	else
-		okay = okay && strbuf_appends(out, "by uid ") &&
-		    strbuf_append_ulong(out, (unsigned long)j->uid);
-	return okay &&
-	    strbuf_printf(out, "); %d %s %d %02d:%02d:%02d -0000\n",
-		tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
-		tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static int
-open_excl(const char *path)
-{
-	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-}
-
-/* pid_open: creates pid/<pid>.<time>.<n> exclusively; its inode is N */
-static void
-pid_open(struct job *j)
-{
-	unsigned long seq;
-	struct stat st;
-
-	for (seq = 1; seq <= PID_TRIES; seq++) {
-		j->pidfn.len = 0;
-		if (!strbuf_printf(&j->pidfn, "pid/%lu.%lld.%lu",
-			(unsigned long)j->pid, (long long)j->start, seq))
-			die_nomem_qq();
-		j->messfd = open_excl(j->pidfn.data);
-		if (j->messfd != -1)
-			break;
-	}
-	if (j->messfd == -1)
-		die(QQ_EXIT_PID, "cannot create a file in queue/pid");
-	j->made_pid = true;
-	if (fstat(j->messfd, &st) == -1)
-		die(QQ_EXIT_PID, "cannot stat the pid file");
-	j->id = (unsigned long)st.st_ino;
-	j->kind = durable_kind(j->messfd);
-	j->one_fsync = durable_one_fsync_commit(j->messfd);
-	if (!queue_path(&j->messfn, "mess", j->id) ||
-	    !queue_path(&j->intdfn, "intd", j->id) ||
-	    !queue_path(&j->todofn, "todo", j->id) ||
-	    !strbuf_copys(&j->tododir, "todo/") ||
-	    !strbuf_append_ulong(&j->tododir, queue_split(j->id)))
-		die_nomem_qq();
-}
-
-/* put_message: writes N bytes of the message file, and hashes them when
- * the record commit may need it (nowhere else is the hash used) */
-static bool
-put_message(struct job *j, struct iobuf *out, const void *p, size_t n)
-{
-	if (j->one_fsync) {
-		siphash_update(&j->hash, p, n);
-		j->msglen += n;
-	}
-	return iobuf_put(out, p, n);
-}
-
-/* write_message: the Received line and fd 0, copied to the pid file;
- * made durable by the commit */
-static void
-write_message(struct job *j)
-{
-	static char inbuf[65536], outbuf[65536];
-	struct strbuf line = STRBUF_INIT;
-	struct iobuf in, out;
-
-	if (!received(&line, j))
-		die_nomem_qq();
-	qxattr_msg_init(&j->hash);
-	iobuf_init(&in, 0, inbuf, sizeof inbuf, 0);
-	iobuf_init(&out, j->messfd, outbuf, sizeof outbuf, 0);
-	if (!put_message(j, &out, line.data, line.len))
-		die(QQ_EXIT_WRITE, "cannot write the message");
-	strbuf_free(&line);
-	for (;;) {
-		ssize_t r = iobuf_fill(&in);
-
-		if (r == 0)
-			break;
-		if (r < 0)
-			die(QQ_EXIT_READ, "cannot read the message");
-		if (!put_message(j, &out, in.buf + in.pos, in.len - in.pos))
-			die(QQ_EXIT_WRITE, "cannot write the message");
-		in.pos = in.len;
-	}
-	if (!iobuf_flush(&out))
-		die(QQ_EXIT_WRITE, "cannot write the message");
-}
-
-/* spill: from now on the envelope goes to intd/S/N, starting with what
- * was kept in memory */
-static void
-spill(struct job *j)
-{
-	j->intdfd = open_excl(j->intdfn.data);
-	if (j->intdfd == -1)
-		die(QQ_EXIT_INTD, "cannot create the envelope file");
-	j->made_intd = true;
-	iobuf_init(&j->envout, j->intdfd, j->envbuf, sizeof j->envbuf, 0);
-	if (!iobuf_put(&j->envout, j->env.data, j->env.len))
-		die(QQ_EXIT_WRITE, "cannot write the envelope");
-	j->env.len = 0;
-}
-
-/* put_envelope: N more bytes of the queue-form envelope: kept in memory
- * while they may still fit the xattr record, else written to intd/S/N */
-static void
-put_envelope(struct job *j, const void *p, size_t n)
-{
-	size_t keep = j->one_fsync ? QXATTR_MAX - QXATTR_HEAD : 0;
-
-	if (j->intdfd == -1 && n <= keep && j->env.len <= keep - n) {
-		if (!strbuf_append(&j->env, p, n))
-			die_nomem_qq();
-		return;
-	}
-	if (j->intdfd == -1)
-		spill(j);
-	if (!iobuf_put(&j->envout, p, n))
-		die(QQ_EXIT_WRITE, "cannot write the envelope");
-}
-
-/* read_envelope: u<uid>\0p<pid>\0 then the records from fd 1, checked as
- * they come (put_envelope) */
-static void
-read_envelope(struct job *j)
-{
-	static char inbuf[8192];
-	struct envelope_parser parser;
-	enum envelope_status st;
-	struct strbuf head = STRBUF_INIT;
-	struct iobuf in;
-	size_t used;
-
-	if (!strbuf_appendc(&head, 'u') ||
-	    !strbuf_append_ulong(&head, (unsigned long)j->uid) ||
-	    !strbuf_append(&head, "\0p", 2) ||
-	    !strbuf_append_ulong(&head, (unsigned long)j->pid) ||
-	    !strbuf_appendc(&head, '\0'))
-		die_nomem_qq();
-	iobuf_init(&in, 1, inbuf, sizeof inbuf, 0);
-	put_envelope(j, head.data, head.len);
-	strbuf_free(&head);
-	envelope_parser_init(&parser);
-	for (;;) {
-		ssize_t r = iobuf_fill(&in);
-
-		if (r < 0)
-			die(QQ_EXIT_READ, "cannot read the envelope");
-		if (r == 0) {
-			st = envelope_finish(&parser);
-			/* qmail: an envelope cut short is a read error */
-			errno = 0;
-			if (st == ENVELOPE_TRUNCATED)
-				die(QQ_EXIT_READ, "envelope ended early");
-			die(QQ_EXIT_BUG, "envelope parser state");
-		}
-		st = envelope_feed(&parser, in.buf + in.pos, in.len - in.pos,
-		    &used);
-		/* the final NUL ends the client form; the file has none */
-		put_envelope(j, in.buf + in.pos,
-		    st == ENVELOPE_DONE ? used - 1 : used);
-		in.pos = in.len;
-		errno = 0;
-		if (st == ENVELOPE_DONE)
-			break;
-		if (st == ENVELOPE_TOOLONG)
-			die(QQ_EXIT_TOOLONG, envelope_strerror(st));
-		if (st != ENVELOPE_MORE)
-			die(QQ_EXIT_ENVELOPE, envelope_strerror(st));
-	}
-}
-
-/* rename_to: gives the message file the name NEWFN (mess/ or todo/)
- * instead of its pid/ name, and makes messfd a descriptor opened through
- * NEWFN. An fsync on ext4 without a journal writes the directory of the
- * file's newest name (ext4_sync_parent, through the first alias of the
- * inode); holding the new name open keeps its dentry, so that directory
- * is NEWFN's. */
-static void
-rename_to(struct job *j, const char *newfn, bool *made, int code)
-{
-	int fd;
-
-	if (link(j->pidfn.data, newfn) == -1)
-		die(code, "cannot link the message file");
-	*made = true;
-	fd = open(newfn, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
-		die(code, "cannot open the message file");
-	close(j->messfd);
-	j->messfd = fd;
-	if (unlink(j->pidfn.data) == -1)
-		die(QQ_EXIT_PID, "cannot unlink the pid file");
-	j->made_pid = false;
-}
-
-/*
- * commit_record: ext4 without a journal (durable_one_fsync_commit), the
- * envelope small enough:
- * it goes into the message file's "user.qmail" record (qxattr.h), the
- * file's only name becomes todo/S/N, and one fsync makes the data, the
- * inode with its record and the todo/S entry durable: the commit. Then
- * mess/S/N is linked, without a flush: after a crash qmail-todo restores
- * it from todo/S/N. False when the record cannot be set (no user xattrs,
- * no room): the caller falls back to commit_files.
- */
-static bool
-commit_record(struct job *j)
-{
-	struct strbuf value = STRBUF_INIT;
-	struct qxattr meta;
-
-	(void)qxattr_boot_id(meta.boot); /* unknown: zeros, always checked */
-	meta.id = j->id;
-	meta.msglen = j->msglen;
-	meta.msghash = siphash_final(&j->hash);
-	meta.env = j->env.data;
-	meta.envlen = j->env.len;
-	if (!qxattr_encode(&value, &meta)) {
-		if (errno == ENOMEM)
-			die_nomem_qq();
-		return false;
-	}
-	if (!qxattr_set(j->messfd, value.data, value.len)) {
-		strbuf_free(&value);
-		return false;
-	}
-	strbuf_free(&value);
-	/* qmail-todo may see todo/S/N from here, but leaves it alone while
-	 * mess/S/N is missing (a live qmail-queue links it) */
-	rename_to(j, j->todofn.data, &j->made_todo, QQ_EXIT_TODO);
-	if (fsync(j->messfd) == -1)
-		die(QQ_EXIT_WRITE, "cannot sync the message");
-	cleanup_job = NULL;
-	(void)!link(j->todofn.data, j->messfn.data); /* else qmail-todo does */
-	return true;
-}
-
-/*
- * commit_files: qmail's layout: the message file becomes mess/S/N, the
- * envelope intd/S/N, and the link of intd/S/N to todo/S/N is the commit,
- * made durable by an fsync of todo/S. Each file is fsynced before the
- * link, or only written back on ext4 with a journal, where the one fsync
- * commits them all (doc/INTERNALS.md).
- */
-static void
-commit_files(struct job *j)
-{
-	bool sync = j->kind != DURABLE_JOURNALED;
-
-	rename_to(j, j->messfn.data, &j->made_mess, QQ_EXIT_MESS);
-	if (!durable_sync(j->messfd, sync))
-		die(QQ_EXIT_WRITE, "cannot write the message");
-	if (j->intdfd == -1)
-		spill(j);
-	if (!iobuf_flush(&j->envout) || !durable_sync(j->intdfd, sync))
-		die(QQ_EXIT_WRITE, "cannot write the envelope");
-	if (link(j->intdfn.data, j->todofn.data) == -1)
-		die(QQ_EXIT_TODO, "cannot link the message into todo");
-	/*
-	 * From here qmail-todo may be working on the message, so mess and
-	 * intd must stay. If the link cannot be made durable, take it back
-	 * (best effort) and fail: at worst the message is delivered and the
-	 * client retries, a duplicate but never a loss.
-	 */
-	cleanup_job = NULL;
-	if (!durable_sync_dir(AT_FDCWD, j->tododir.data)) {
-		int err = errno;
-
-		(void)unlink(j->todofn.data);
-		errno = err;
-		die(QQ_EXIT_WRITE, "cannot sync the todo directory");
-	}
-}
-
-/* trigger: wakes qmail-todo; it is fine if nobody listens */
-static void
-trigger(void)
-{
-	int fd = open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd == -1)
-		return;
-	r = write(fd, "", 1);
-	(void)r;
-	close(fd);
-}
-
 int
 main(void)
 {
-	struct job j = { .messfd = -1, .intdfd = -1, .env = STRBUF_INIT };
+	const char *why = NULL;
+	int code, err = 0;
 
 	distrust();
 	die_init("qmail-queue"); /* not argv[0]: the caller chose that */
 	if (chdir(auto_queue) == -1)
-		die(QQ_EXIT_QUEUEDIR, "cannot chdir to the queue");
-	j.pid = getpid();
-	j.uid = getuid();
-	j.start = time(NULL);
+		die_code(QQ_EXIT_QUEUEDIR, "cannot chdir to the queue: %s",
+		    strerror(errno));
 	alarm(DEATH);
-
-	cleanup_job = &j;
-	pid_open(&j);
-	write_message(&j);
-	read_envelope(&j);
-	if (!j.one_fsync || j.intdfd != -1 || !commit_record(&j))
-		commit_files(&j);
-	trigger();
+	code = queue_write(0, 1, getuid(), getpid(), &why, &err);
+	if (code != QQ_EXIT_OK) {
+		if (err && code != QQ_EXIT_ENVELOPE && code != QQ_EXIT_TOOLONG)
+			die_code(code, "%s: %s", why, strerror(err));
+		die_code(code, "%s", why);
+	}
+	queue_trigger();
 	_exit(QQ_EXIT_OK);
 }
