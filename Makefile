@@ -109,7 +109,7 @@ LINKLIBS := $(SANOBJ) $(BUILD)/libqmail.a $(BUILD)/libauto.a
 # qmail-smtpd's musl build is its plain build (SMTPD_PLAIN, no OpenSSL or
 # libidn2): it hands TLS sessions to bin/qmail-smtpd-tls, the full build
 # (src/qmail-smtpd/handoff.c); without musl both are the full build.
-MUSL_PROGS := qmail-queue qmail-local qmail-clean qmail-inject sendmail \
+MUSL_PROGS := qmail-queue qmail-queued qmail-local qmail-clean qmail-inject sendmail \
 	      qmail-smtpd
 MUSL       ?= 1
 MUSLGCC    := $(if $(filter 1,$(MUSL)),$(if $(filter 1,$(SAN)),,$(shell command -v musl-gcc 2>/dev/null)))

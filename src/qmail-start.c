@@ -11,6 +11,8 @@
  *   qmail-clean (two)             as qmailq, one for qmail-send, one for
  *                                 qmail-todo
  *   qmail-todo                    as qmails
+ *   qmail-queued                  as qmailq, which leaves when its
+ *                                 parent, qmail-send, does
  *   the logger, if given          as qmaill, group nofiles, reading the log
  * and then becomes qmail-send (as qmails) itself, so that a supervisor's
  * signals reach qmail-send. Without a logger, qmail-send's log (its fd 0)
@@ -143,6 +145,7 @@ main(int argc, char **argv)
 	int toclean[2], fromclean[2], totodo[2], fromtodo[2];
 	int toclean2[2], fromclean2[2], logpipe[2];
 	char *lspawn[3], *rspawn[2], *clean[2], *todo[2], *send[2];
+	char *queued[2];
 
 	die_init("qmail-start");
 	if (argc < 2 || argv[1][0] == '\0')
@@ -161,7 +164,8 @@ main(int argc, char **argv)
 	clean[0] = program("qmail-clean");
 	todo[0] = program("qmail-todo");
 	send[0] = program("qmail-send");
-	rspawn[1] = clean[1] = todo[1] = send[1] = NULL;
+	queued[0] = program("qmail-queued");
+	rspawn[1] = clean[1] = todo[1] = send[1] = queued[1] = NULL;
 
 	/* the log: a logger reads a pipe; else qmail-start's stdout */
 	if (argc > 2) {
@@ -221,6 +225,7 @@ main(int argc, char **argv)
 				    {8, fromtodo[1]}};
 		start(&qmails, m, 4, todo);
 	}
+	start(&qmailq, NULL, 0, queued);
 	{
 		struct fdmap m[] = {
 		    {0, logpipe[1]},   {1, tolspawn[1]},   {2, fromlspawn[0]},

@@ -24,7 +24,8 @@ enum {
 	AU_QMAILP,
 	AU_QMAILQ,
 	AU_QMAILR,
-	AU_QMAILS
+	AU_QMAILS,
+	AU_COUNT
 };
 enum { AG_QMAIL, AG_NOFILES };
 

@@ -6,7 +6,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +69,148 @@ qq_lookup(int code)
 	return &qq_unknown_temp;
 }
 
+/* read_full: N bytes from the nonblocking socket FD, waiting at most MS
+ * for each part */
+static bool
+read_full(int fd, unsigned char *p, size_t n, int ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+
+	while (n > 0) {
+		ssize_t r;
+
+		if (poll(&pfd, 1, ms) != 1)
+			return false;
+		r = read(fd, p, n);
+		if (r <= 0) {
+			if (r == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			return false;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/* daemon_connect: a connection to a qmail-queued worker that has greeted
+ * us ("k" and its pid), in blocking mode; -1 if there is none in time */
+static int
+daemon_connect(pid_t *pid)
+{
+	struct sockaddr_un sa;
+	unsigned char hello[5];
+	size_t n = strlen(auto_queue);
+	int32_t wpid;
+	int fd;
+
+	if (n + sizeof "/qq.sock" > sizeof sa.sun_path)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, auto_queue, n);
+	memcpy(sa.sun_path + n, "/qq.sock", sizeof "/qq.sock");
+	/* nonblocking: a full backlog fails at once instead of waiting */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    !read_full(fd, hello, sizeof hello, QQ_DAEMON_WAIT_MS) ||
+	    hello[0] != 'k' || fcntl(fd, F_SETFL, 0) == -1) {
+		close(fd);
+		return -1;
+	}
+	memcpy(&wpid, hello + 1, sizeof wpid);
+	*pid = (pid_t)wpid;
+	return fd;
+}
+
+/* send_fds: the byte that carries the two read ends to the worker */
+static bool
+send_fds(int sock, int msgfd, int envfd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
+	} control;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
+	int fds[2] = { msgfd, envfd };
+	ssize_t r;
+
+	memset(&msg, 0, sizeof msg);
+	memset(&control, 0, sizeof control);
+	iov.iov_base = "q";
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control.buf;
+	msg.msg_controllen = sizeof control.buf;
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof fds);
+	memcpy(CMSG_DATA(cm), fds, sizeof fds);
+	do
+		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (r == -1 && errno == EINTR);
+	return r == 1;
+}
+
+/* daemon_start: the message and envelope pipes handed to a worker */
+static bool
+daemon_start(struct qq *qq)
+{
+	int msgpipe[2], envpipe[2];
+	pid_t pid;
+	int sock = daemon_connect(&pid);
+
+	if (sock == -1)
+		return false;
+	if (pipe2(msgpipe, O_CLOEXEC) == -1) {
+		close(sock);
+		return false;
+	}
+	if (pipe2(envpipe, O_CLOEXEC) == -1) {
+		close(msgpipe[0]);
+		close(msgpipe[1]);
+		close(sock);
+		return false;
+	}
+	if (!send_fds(sock, msgpipe[0], envpipe[0])) {
+		close(msgpipe[0]);
+		close(msgpipe[1]);
+		close(envpipe[0]);
+		close(envpipe[1]);
+		close(sock);
+		return false;
+	}
+	close(msgpipe[0]);
+	close(envpipe[0]);
+	qq->sock = sock;
+	qq->pid = pid;
+	qq->envfd = envpipe[1];
+	iobuf_init(&qq->msg, msgpipe[1], qq->msgbuf, sizeof qq->msgbuf, 0);
+	return true;
+}
+
+/* daemon_code: the worker's answer; a worker that died gives a
+ * temporary code, as a crashed qmail-queue does */
+static int
+daemon_code(struct qq *qq)
+{
+	unsigned char code;
+	ssize_t r;
+
+	do
+		r = read(qq->sock, &code, 1);
+	while (r == -1 && errno == EINTR);
+	close(qq->sock);
+	qq->sock = -1;
+	return r == 1 ? code : QQ_EXIT_BUG;
+}
+
 bool
 qq_start(struct qq *qq)
 {
@@ -75,9 +221,13 @@ qq_start(struct qq *qq)
 
 	memset(qq, 0, sizeof *qq);
 	qq->pid = -1;
+	qq->sock = -1;
 	prog = getenv("QMAILQUEUE");
 	if (prog == NULL || *prog == '\0') {
 		size_t n = strlen(auto_qmail);
+
+		if (daemon_start(qq))
+			return true;
 		if (n + sizeof "/bin/qmail-queue" > sizeof path) {
 			errno = ENAMETOOLONG;
 			return false;
@@ -176,6 +326,12 @@ qq_finish(struct qq *qq, const char *sender, char *const *rcpts,
 		envok = fd_write_all(qq->envfd, env.data, env.len);
 	close(qq->envfd);
 	strbuf_free(&env);
+	if (qq->sock != -1) {
+		status = daemon_code(qq);
+		if (status == 0 && (qq->broken || !envok))
+			return QQ_EXIT_WRITE; /* never claim ok */
+		return status;
+	}
 	do
 		r = waitpid(qq->pid, &status, 0);
 	while (r == -1 && errno == EINTR);
@@ -198,6 +354,8 @@ qq_abort(struct qq *qq)
 	 * must refuse (it only queues after the envelope's final \0) */
 	close(qq->msg.fd);
 	close(qq->envfd);
+	if (qq->sock != -1)
+		return daemon_code(qq);
 	do
 		r = waitpid(qq->pid, &status, 0);
 	while (r == -1 && errno == EINTR);

@@ -7,8 +7,10 @@
  * use it to turn a code into a class (temporary or permanent), an enhanced
  * status code and a reason for the client.
  *
- * The client runs $QMAILQUEUE if set, else auto_qmail/bin/qmail-queue. The
- * caller must ignore SIGPIPE (qmail-queue may exit early), writes the
+ * The client runs $QMAILQUEUE if set. Otherwise it hands the message to a
+ * worker of qmail-queued through the socket auto_queue/qq.sock (the
+ * protocol is in src/qmail-queued.c), and runs auto_qmail/bin/qmail-queue
+ * when no worker answers within QQ_DAEMON_WAIT_MS. The caller must ignore SIGPIPE (qmail-queue may exit early), writes the
  * message with qq_put, names the envelope with qq_from/qq_to and collects
  * the exit code with qq_finish. Functions return false on a local error
  * (errno set); qq_finish returns the code to report.
@@ -59,8 +61,11 @@ enum {
  * crashes come back as a temporary "unknown failure" entry */
 const struct qq_code *qq_lookup(int code);
 
+#define QQ_DAEMON_WAIT_MS 2000
+
 struct qq {
-	pid_t pid;
+	pid_t pid;   /* qmail-queue's, or the qmail-queued worker's */
+	int sock;    /* to the worker; -1 when qmail-queue was started */
 	int envfd;
 	struct iobuf msg;
 	char msgbuf[8192];
@@ -68,8 +73,9 @@ struct qq {
 	int error;   /* errno of the first failure */
 };
 
-/* qq_start: starts qmail-queue (QMAILQUEUE if set); false (errno set) if
- * no pipe could be made or the program could not be started */
+/* qq_start: reaches a qmail-queued worker or starts qmail-queue
+ * (QMAILQUEUE if set); false (errno set) if no pipe could be made or the
+ * program could not be started */
 bool qq_start(struct qq *qq);
 /* qq_put: appends N bytes of message */
 void qq_put(struct qq *qq, const void *p, size_t n);

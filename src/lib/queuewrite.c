@@ -99,13 +99,20 @@ cleanup(struct job *j)
 		discard(j->messfd, j->pidfn.data);
 }
 
+/* is_user: whether UID is the qmail user ROLE. Found uids are kept for
+ * the life of the process (a qmail-queued worker queues many messages;
+ * qmail-start is restarted when the qmail users change); a failed lookup
+ * is tried again next time, and only changes the wording of the
+ * Received line. */
 static bool
 is_user(uid_t uid, int role)
 {
-	uid_t u;
+	static uid_t known[AU_COUNT];
+	static bool found[AU_COUNT];
 
-	/* a failed lookup only changes the wording of the Received line */
-	return prot_user(auto_users[role], &u, NULL) && u == uid;
+	if (!found[role])
+		found[role] = prot_user(auto_users[role], &known[role], NULL);
+	return found[role] && known[role] == uid;
 }
 
 /* received: qmail's line, "Received: (qmail 1234 invoked by uid 1000);

@@ -34,7 +34,7 @@ class InstallTest(unittest.TestCase):
     def test_queue_owners_and_modes(self):
         p = self.inst.path
         want = {
-            "queue": ("qmailq", "qmail", 0o750),
+            "queue": ("qmailq", "qmail", 0o751),
             "queue/pid": ("qmailq", "qmail", 0o700),
             "queue/mess": ("qmailq", "qmail", 0o750),
             "queue/mess/0": ("qmailq", "qmail", 0o750),

@@ -116,7 +116,7 @@ class TestQueueBasics(QueueTestCase):
         st = os.stat(self.inst.bin("qmail-queue"))
         self.assertEqual(pwd.getpwuid(st.st_uid).pw_name, USERS["qmailq"])
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o4711)
-        want = [("queue", "qmailq", 0o750), ("queue/pid", "qmailq", 0o700),
+        want = [("queue", "qmailq", 0o751), ("queue/pid", "qmailq", 0o700),
                 ("queue/mess", "qmailq", 0o750),
                 ("queue/mess/0", "qmailq", 0o750),
                 ("queue/intd/0", "qmailq", 0o700),
