@@ -132,6 +132,15 @@ class QueuedTest(unittest.TestCase):
         s.close()
         return pid, code
 
+    def smtp_at_data(self, srv):
+        """A session with qmail-smtpd that has just been told DATA."""
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        recv_until(s, lines_done(1))
+        s.sendall(b"HELO x\r\nMAIL FROM:<a@example.com>\r\n"
+                  b"RCPT TO:<postmaster@testhost.example>\r\nDATA\r\n")
+        self.assertIn(b"354 ", recv_until(s, lines_done(4)))
+        return s
+
     def assertNothingQueued(self):
         for sub in ("todo", "intd", "mess"):
             self.assertEqual(self.inst.queue_files(sub), [], sub)
@@ -163,11 +172,7 @@ class QueuedTest(unittest.TestCase):
     def test_smtp_reply_names_the_worker(self):
         srv = Server(self.inst, {})
         try:
-            s = socket.create_connection(("127.0.0.1", srv.port))
-            recv_until(s, lines_done(1))
-            s.sendall(b"HELO x\r\nMAIL FROM:<a@example.com>\r\n"
-                      b"RCPT TO:<postmaster@testhost.example>\r\nDATA\r\n")
-            recv_until(s, lines_done(4))
+            s = self.smtp_at_data(srv)
             s.sendall(b"Subject: s\r\n\r\nbody\r\n.\r\nQUIT\r\n")
             reply = recv_until(s, lines_done(2))
             s.close()
@@ -203,11 +208,7 @@ class QueuedTest(unittest.TestCase):
     def test_worker_killed_mid_message_is_a_temporary_failure(self):
         srv = Server(self.inst, {})
         try:
-            s = socket.create_connection(("127.0.0.1", srv.port))
-            recv_until(s, lines_done(1))
-            s.sendall(b"HELO x\r\nMAIL FROM:<a@example.com>\r\n"
-                      b"RCPT TO:<postmaster@testhost.example>\r\nDATA\r\n")
-            recv_until(s, lines_done(4))
+            s = self.smtp_at_data(srv)
             s.sendall(b"Subject: s\r\n\r\n" + b"x" * 100000 + b"\r\n")
             time.sleep(0.3)
             for pid in self.workers():
