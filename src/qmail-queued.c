@@ -53,7 +53,7 @@
 #define WORKERS_MAX 400
 #define TRIM_AFTER  10
 #define DEATH	    86400 /* as qmail-queue: below the 36-hour cleanup */
-#define FDS_WAIT_MS 60000 /* for the descriptors after the greeting */
+#define FDS_WAIT_MS 10000 /* for the descriptors after the greeting */
 
 struct note {
 	int32_t pid;
@@ -143,7 +143,10 @@ take_fds(int c, int fds[2])
 	ssize_t r;
 	size_t n = 0;
 
-	if (poll(&p, 1, FDS_WAIT_MS) != 1)
+	/* a signal (leave) must not drop a client already greeted */
+	while ((r = poll(&p, 1, FDS_WAIT_MS)) == -1 && errno == EINTR)
+		;
+	if (r != 1)
 		return false;
 	memset(&msg, 0, sizeof msg);
 	iov.iov_base = &byte;
@@ -215,14 +218,16 @@ serve(int c)
 }
 
 static _Noreturn void
-worker(int listenfd, int notefd)
+worker(int listenfd, int notefd, pid_t master, const sigset_t *mask)
 {
 	catch(SIGTERM, on_leave);
 	catch(SIGUSR1, on_leave);
 	catch(SIGALRM, on_alarm);
 	signal(SIGCHLD, SIG_DFL);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	while (!leave) {
+	/* the handlers are ours now: what came since the fork counts */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	while (!leave && getppid() == master) {
 		int c = accept4(listenfd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (c == -1) {
@@ -245,15 +250,21 @@ worker(int listenfd, int notefd)
 static void
 spawn(int listenfd, int notefds[2])
 {
-	pid_t pid = fork();
+	sigset_t all, old;
+	pid_t master = getpid(), pid;
 
+	/* no signal reaches the child before its own handlers are set */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(notefds[0]);
+		worker(listenfd, notefds[1], master, &old);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
 		warn_sys("cannot fork a worker");
 		return;
-	}
-	if (pid == 0) {
-		close(notefds[0]);
-		worker(listenfd, notefds[1]);
 	}
 	workers[nworkers].pid = pid;
 	workers[nworkers].busy = false;
@@ -278,9 +289,13 @@ reap(bool block)
 	pid_t pid;
 	int st;
 
-	while ((pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
-		struct worker *w = find(pid);
+	while ((pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0 ||
+	    (pid == -1 && errno == EINTR)) {
+		if (pid == -1)
+			continue;
+		struct worker *w;
 
+		w = find(pid);
 		if (WIFSIGNALED(st))
 			warn("worker %ld killed by signal %d", (long)pid,
 			    WTERMSIG(st));
@@ -353,7 +368,16 @@ listen_on(const char *name, ino_t *ino)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		die_temp_sys("cannot create a socket");
-	(void)unlink(name); /* a previous run's */
+	/* a second qmail-start (whose qmail-send will fail its lock) must
+	 * not take the socket of a running qmail-queued */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+		die_temp("another qmail-queued listens on %s/%s", auto_queue,
+		    name);
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		die_temp_sys("cannot create a socket");
+	(void)unlink(name); /* a previous run's, nobody listening */
 	old = umask(0111);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1)
 		die_temp_sys("cannot bind %s/%s", auto_queue, name);
@@ -386,11 +410,16 @@ main(void)
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		return 0; /* qmail-send is gone already */
-	null = open("/dev/null", O_RDWR);
+	/* fds 0 and 1 on /dev/null, and 2 open (else a socket could
+	 * become stderr, and a warning would go to a client) */
+	do
+		null = open("/dev/null", O_RDWR);
+	while (null != -1 && null < 2);
 	if (null == -1 || dup2(null, 0) == -1 || dup2(null, 1) == -1)
-		die_temp_sys("cannot open /dev/null");
+		_exit(EXIT_TEMP);
 	if (null > 2)
 		close(null);
+	umask(033); /* qmail-queue's: the queue files are 0644 */
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("cannot chdir to %s", auto_queue);
 	if (pipe2(notefds, O_CLOEXEC) == -1 ||
