@@ -210,7 +210,7 @@ class Instance:
         return TestUser(name, os.path.join(self.homes, name))
 
     # running
-    def start(self, defaultdelivery="./Maildir/", env=None):
+    def start(self, defaultdelivery="./Maildir/", env=None, umask=-1):
         """Starts qmail-start with its log on a file, as a supervisor
         would; returns the Popen of qmail-send."""
         assert self.send is None, "already started"
@@ -222,7 +222,7 @@ class Instance:
                                       defaultdelivery],
                                      cwd=self.prefix, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log, env=e,
-                                     start_new_session=True)
+                                     start_new_session=True, umask=umask)
         self.procs.append(self.send)
         wait_for(lambda: b"status:" in self.read_log() or
                  self.send.poll() is not None, 10, what="qmail-send start")

@@ -276,6 +276,29 @@ class QueuedTest(unittest.TestCase):
             for s in socks:
                 s.close()
 
+    def test_files_are_readable_whatever_the_umask_of_qmail_start(self):
+        # a worker's queue files must be 0644 as qmail-queue's, else
+        # qmail-todo (qmails) cannot read what qmailq wrote
+        self.inst.stop()
+        self.inst.start(umask=0o077)
+        wait_for(lambda: len(self.workers()) >= 2, 10, what="2 workers")
+        workers = self.workers()
+        self.inject_as(self.inst.user("qmtwd"))
+        m = RECEIVED.search(self.delivered()[0])
+        self.assertIn(int(m.group(1)), workers)
+
+    def test_a_second_qmail_queued_leaves_the_socket_alone(self):
+        before = os.lstat(self.sock).st_ino
+        q = pwd.getpwnam("qmailq")
+        p = subprocess.run([self.inst.bin("qmail-queued")], user=q.pw_uid,
+                           group=q.pw_gid, capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 111)
+        self.assertIn(b"another qmail-queued", p.stderr)
+        self.assertEqual(os.lstat(self.sock).st_ino, before)
+        pid, code = self.client(b"Subject: t\n\nx\n",
+                                b"Fa@b\0Tpostmaster@testhost.example\0\0")
+        self.assertEqual(code, b"\0")
+
     def test_stop_removes_the_socket_and_the_workers(self):
         self.assertEqual(len(self.workers()), 2)
         self.inst.stop()
