@@ -42,6 +42,7 @@
 #include "die.h"
 #include "durable.h"
 #include "iobuf.h"
+#include "monotonic.h"
 #include "queue.h"
 #include "qxattr.h"
 #include "rewrite.h"
@@ -172,15 +173,6 @@ handle_byte(struct todo *t, char c)
 	return false;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static size_t
 pending_slot(const struct todo *t, unsigned long id)
 {
@@ -205,7 +197,7 @@ pending_add(struct todo *t, unsigned long id)
 	if (t->npending >= PENDING_MAX)
 		die_temp("bug: no room for a pending message");
 	if (t->npending == 0)
-		t->checkpoint_at = now_ms() + CHECKPOINT_MS;
+		t->checkpoint_at = monotonic_ms() + CHECKPOINT_MS;
 	t->pending[t->npending++] = id;
 	t->pending_set[pending_slot(t, id)] = id;
 }
@@ -301,7 +293,7 @@ static void
 checkpoint_due(struct todo *t)
 {
 	if (t->npending > 0 &&
-	    (t->npending >= PENDING_MAX || now_ms() >= t->checkpoint_at))
+	    (t->npending >= PENDING_MAX || monotonic_ms() >= t->checkpoint_at))
 		checkpoint(t);
 }
 
@@ -841,7 +833,7 @@ main(int argc, char **argv)
 		p[1].events = POLLIN;
 		timeout = (int)(next_scan - now) * 1000;
 		if (t.npending > 0) {
-			long long left = t.checkpoint_at - now_ms();
+			long long left = t.checkpoint_at - monotonic_ms();
 
 			if (left < timeout)
 				timeout = left < 0 ? 0 : (int)left;

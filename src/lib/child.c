@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "monotonic.h"
 
 void
 child_exec_path(char *const argv[])
@@ -48,20 +49,11 @@ child_exec_path(char *const argv[])
 	errno = saved;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool
 child_wait(pid_t pid, unsigned timeout, int *wstat)
 {
 	struct timespec nap = {0, 1000000};
-	long long deadline = now_ms() + (long long)timeout * 1000;
+	long long deadline = monotonic_ms() + (long long)timeout * 1000;
 	pid_t r;
 
 	for (;;) {
@@ -70,7 +62,7 @@ child_wait(pid_t pid, unsigned timeout, int *wstat)
 			return true;
 		if (r == -1 && errno != EINTR)
 			return false;
-		if (timeout != 0 && now_ms() >= deadline) {
+		if (timeout != 0 && monotonic_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, wstat, 0) == -1 && errno == EINTR)
 				;

@@ -44,17 +44,9 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "monotonic.h"
 #include "send.h"
 #include "spawner.h"
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* due_at: when the next barrier is due (entries are waiting): the
  * oldest waiting success plus UNSYNCED_MS */
@@ -202,7 +194,7 @@ unsynced_add(struct send *st, size_t job, off_t mpos)
 		barrier_here(st);
 	st->unsynced[st->nunsynced].job = job;
 	st->unsynced[st->nunsynced].mpos = mpos;
-	st->unsynced[st->nunsynced].at = now_ms();
+	st->unsynced[st->nunsynced].at = monotonic_ms();
 	st->nunsynced++;
 }
 
@@ -218,7 +210,7 @@ unsynced_flush(struct send *st, bool now)
 		return;
 	}
 	if (st->nunsynced == 0 || st->sync_inflight ||
-	    now_ms() < due_at(st))
+	    monotonic_ms() < due_at(st))
 		return;
 	if (st->syncer_to != -1 && write(st->syncer_to, &c, 1) == 1) {
 		st->sync_inflight = true;
@@ -279,7 +271,7 @@ unsynced_timeout(const struct send *st, struct timespec *ts)
 
 	if (st->nunsynced == 0 || st->sync_inflight)
 		return;
-	left = due_at(st) - now_ms();
+	left = due_at(st) - monotonic_ms();
 	if (left < 0)
 		left = 0;
 	if ((long long)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 > left) {
