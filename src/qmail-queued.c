@@ -44,6 +44,8 @@
 
 #include "auto.h"
 #include "die.h"
+#include "fdpass.h"
+#include "iobuf.h"
 #include "qq.h"
 #include "queuewrite.h"
 
@@ -53,7 +55,7 @@
 #define WORKERS_MAX 400
 #define TRIM_AFTER  10
 #define DEATH	    86400 /* as qmail-queue: below the 36-hour cleanup */
-#define FDS_WAIT_MS 10000 /* for the descriptors after the greeting */
+#define FDS_WAIT_S  10 /* for the descriptors after the greeting */
 
 struct note {
 	int32_t pid;
@@ -127,58 +129,24 @@ tell(int notefd, bool busy)
 		leave = 1;
 }
 
-/* take_fds: the client's byte with its two descriptors */
+/* take_fds: the client's byte with exactly two descriptors */
 static bool
 take_fds(int c, int fds[2])
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 2)];
-	} control;
-	struct pollfd p = { c, POLLIN, 0 };
-	struct cmsghdr *cm;
-	struct msghdr msg;
-	struct iovec iov;
-	char byte;
+	size_t count, kept;
 	ssize_t r;
-	size_t n = 0;
+	char byte;
+	bool cut;
 
-	/* a signal (leave) must not drop a client already greeted */
-	while ((r = poll(&p, 1, FDS_WAIT_MS)) == -1 && errno == EINTR)
-		;
-	if (r != 1)
+	/* fd_wait retries EINTR: a signal (leave) must not drop a client
+	 * already greeted */
+	if (!fd_wait(c, false, FDS_WAIT_S))
 		return false;
-	memset(&msg, 0, sizeof msg);
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof control.buf;
-	r = recvmsg(c, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (r != 1)
-		return false;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
-		size_t k, count;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < count; k++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof fd);
-			if (n < 2)
-				fds[n] = fd;
-			else
-				close(fd);
-			n++;
-		}
-	}
-	if (n == 2 && !(msg.msg_flags & MSG_CTRUNC))
+	r = fdpass_recv(c, &byte, 1, fds, 2, &count, &cut, MSG_DONTWAIT);
+	if (r == 1 && count == 2 && !cut)
 		return true;
-	for (n = n < 2 ? n : 2; n > 0; n--)
-		close(fds[n - 1]);
+	for (kept = count < 2 ? count : 2; kept > 0; kept--)
+		close(fds[kept - 1]);
 	return false;
 }
 
@@ -197,7 +165,7 @@ serve(int c)
 		return;
 	hello[0] = 'k';
 	memcpy(hello + 1, &pid, 4);
-	if (write(c, hello, sizeof hello) != sizeof hello)
+	if (!fd_write_all(c, hello, sizeof hello))
 		return;
 	if (!take_fds(c, fds))
 		return;
@@ -214,7 +182,7 @@ serve(int c)
 	else if (code != QQ_EXIT_READ) /* READ: the client gave up */
 		warn("uid %lu: %s%s%s", (unsigned long)cred.uid, why,
 		    err ? ": " : "", err ? strerror(err) : "");
-	(void)!write(c, &code, 1);
+	(void)fd_write_all(c, &code, 1);
 }
 
 static _Noreturn void

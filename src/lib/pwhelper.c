@@ -7,45 +7,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "getpw.h"
 #include "iobuf.h"
+#include "monotonic.h"
 #include "prot.h"
 #include "pwhelper.h"
 #include "qlx.h"
 #include "spawner.h"
-
-union fdmsg {
-	struct cmsghdr h;
-	char buf[CMSG_SPACE(sizeof(int))];
-};
-
-/* take_fd: the one descriptor passed with MH, or -1; closes any other */
-static int
-take_fd(struct msghdr *mh)
-{
-	struct cmsghdr *c;
-	int fd = -1, extra;
-	size_t i, n;
-
-	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len < CMSG_LEN(0))
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			memcpy(&extra, CMSG_DATA(c) + i * sizeof(int),
-			       sizeof(int));
-			if (fd == -1)
-				fd = extra;
-			else
-				close(extra);
-		}
-	}
-	return fd;
-}
 
 static void
 answer(int fd, int code, const struct strbuf *text)
@@ -62,34 +33,24 @@ serve(int sock)
 {
 	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
 	char local[PWHELPER_LOCAL_MAX + 1];
-	union fdmsg cm;
-	struct msghdr mh;
-	struct iovec iov;
+	size_t count;
 	ssize_t r;
 	int fd, code;
+	bool cut;
 
 	for (;;) {
-		memset(&mh, 0, sizeof mh);
-		iov.iov_base = local;
-		iov.iov_len = sizeof local - 1;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof cm.buf;
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		/* the first descriptor is where to answer; others are closed */
+		r = fdpass_recv(sock, local, sizeof local - 1, &fd, 1, &count,
+		    &cut, 0);
 		if (r == 0)
 			_exit(0); /* qmail-lspawn is gone */
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		if (r < 0)
 			_exit(111);
-		}
-		if ((fd = take_fd(&mh)) == -1)
+		if (count == 0)
 			continue; /* nowhere to answer */
 		strbuf_truncate(&out, 0);
 		strbuf_truncate(&why, 0);
-		if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-		    memchr(local, '\0', (size_t)r) != NULL) {
+		if (cut || memchr(local, '\0', (size_t)r) != NULL) {
 			answer(fd, QLX_USAGE, &why);
 			continue;
 		}
@@ -137,25 +98,13 @@ pwhelper_start(uid_t uid, gid_t gid)
 	return sv[0];
 }
 
-static time_t
-monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 enum pwhelper_result
 pwhelper_lookup(int sock, const char *local, int timeout, int *code,
 		struct strbuf *text)
 {
 	char buf[PWHELPER_ANSWER_MAX + 2];
-	union fdmsg cm;
-	struct msghdr mh;
-	struct iovec iov;
 	size_t len = strlen(local), got = 0;
-	time_t deadline;
+	long long deadline;
 	ssize_t r;
 	int pi[2];
 
@@ -163,32 +112,19 @@ pwhelper_lookup(int sock, const char *local, int timeout, int *code,
 		return PWHELPER_UNUSABLE;
 	if (pipe2(pi, O_CLOEXEC) == -1)
 		return PWHELPER_UNUSABLE;
-	memset(&mh, 0, sizeof mh);
-	memset(&cm, 0, sizeof cm);
-	iov.iov_base = (char *)local;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof cm.buf;
-	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &pi[1], sizeof(int));
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r == -1 && errno == EINTR);
+	r = fdpass_send(sock, local, len, &pi[1], 1);
 	close(pi[1]);
 	if (r != (ssize_t)len) {
 		close(pi[0]);
 		return PWHELPER_UNUSABLE;
 	}
-	deadline = monotonic_s() + timeout;
+	deadline = monotonic_ms() + (long long)timeout * 1000;
 	for (;;) {
-		time_t left = deadline - monotonic_s();
+		long long left = deadline - monotonic_ms();
 
 		/* an answer comes in one write: one wait covers nearly all */
-		if (left <= 0 || !fd_wait(pi[0], false, (int)left)) {
+		if (left <= 0 ||
+		    !fd_wait(pi[0], false, (int)((left + 999) / 1000))) {
 			close(pi[0]);
 			return PWHELPER_STUCK;
 		}

@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "auto.h"
+#include "fdpass.h"
 #include "qq.h"
 
 extern char **environ;
@@ -69,26 +69,24 @@ qq_lookup(int code)
 	return &qq_unknown_temp;
 }
 
-/* read_full: N bytes from the nonblocking socket FD, waiting at most MS
- * for each part */
+/* read_hello: the worker's greeting, "k" and its pid, within
+ * QQ_DAEMON_WAIT_S for each part (it comes in one write) */
 static bool
-read_full(int fd, unsigned char *p, size_t n, int ms)
+read_hello(int fd, unsigned char hello[5])
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	size_t got = 0;
 
-	while (n > 0) {
+	while (got < 5) {
 		ssize_t r;
 
-		if (poll(&pfd, 1, ms) != 1)
+		if (!fd_wait(fd, false, QQ_DAEMON_WAIT_S))
 			return false;
-		r = read(fd, p, n);
-		if (r <= 0) {
-			if (r == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
+		r = read(fd, hello + got, 5 - got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			return false;
-		}
-		p += r;
-		n -= (size_t)r;
+		got += (size_t)r;
 	}
 	return true;
 }
@@ -110,13 +108,14 @@ daemon_connect(pid_t *pid)
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, auto_queue, n);
 	memcpy(sa.sun_path + n, "/qq.sock", sizeof "/qq.sock");
-	/* nonblocking: a full backlog fails at once instead of waiting */
+	/* nonblocking connect: a full backlog fails at once instead of
+	 * waiting; then blocking, for fd_wait and the pipes' writers */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    !read_full(fd, hello, sizeof hello, QQ_DAEMON_WAIT_MS) ||
-	    hello[0] != 'k' || fcntl(fd, F_SETFL, 0) == -1) {
+	    fcntl(fd, F_SETFL, 0) == -1 || !read_hello(fd, hello) ||
+	    hello[0] != 'k') {
 		close(fd);
 		return -1;
 	}
@@ -125,44 +124,11 @@ daemon_connect(pid_t *pid)
 	return fd;
 }
 
-/* send_fds: the byte that carries the two read ends to the worker */
-static bool
-send_fds(int sock, int msgfd, int envfd)
-{
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 2)];
-	} control;
-	struct cmsghdr *cm;
-	struct msghdr msg;
-	struct iovec iov;
-	int fds[2] = { msgfd, envfd };
-	ssize_t r;
-
-	memset(&msg, 0, sizeof msg);
-	memset(&control, 0, sizeof control);
-	iov.iov_base = "q";
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control.buf;
-	msg.msg_controllen = sizeof control.buf;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(cm), fds, sizeof fds);
-	do
-		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (r == -1 && errno == EINTR);
-	return r == 1;
-}
-
 /* daemon_start: the message and envelope pipes handed to a worker */
 static bool
 daemon_start(struct qq *qq)
 {
-	int msgpipe[2], envpipe[2];
+	int msgpipe[2], envpipe[2], fds[2];
 	pid_t pid;
 	int sock = daemon_connect(&pid);
 
@@ -178,7 +144,9 @@ daemon_start(struct qq *qq)
 		close(sock);
 		return false;
 	}
-	if (!send_fds(sock, msgpipe[0], envpipe[0])) {
+	fds[0] = msgpipe[0];
+	fds[1] = envpipe[0];
+	if (fdpass_send(sock, "q", 1, fds, 2) != 1) {
 		close(msgpipe[0]);
 		close(msgpipe[1]);
 		close(envpipe[0]);

@@ -10,7 +10,7 @@
  * The client runs $QMAILQUEUE if set. Otherwise it hands the message to a
  * worker of qmail-queued through the socket auto_queue/qq.sock (the
  * protocol is in src/qmail-queued.c), and runs auto_qmail/bin/qmail-queue
- * when no worker answers within QQ_DAEMON_WAIT_MS. The caller must ignore SIGPIPE (qmail-queue may exit early), writes the
+ * when no worker answers within QQ_DAEMON_WAIT_S. The caller must ignore SIGPIPE (qmail-queue may exit early), writes the
  * message with qq_put, names the envelope with qq_from/qq_to and collects
  * the exit code with qq_finish. Functions return false on a local error
  * (errno set); qq_finish returns the code to report.
@@ -61,7 +61,7 @@ enum {
  * crashes come back as a temporary "unknown failure" entry */
 const struct qq_code *qq_lookup(int code);
 
-#define QQ_DAEMON_WAIT_MS 2000
+#define QQ_DAEMON_WAIT_S 2
 
 struct qq {
 	pid_t pid;   /* qmail-queue's, or the qmail-queued worker's */
