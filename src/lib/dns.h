@@ -69,8 +69,12 @@ int dns_parse_addrs(const unsigned char *answer, size_t len,
 
 /* For SPF (lib/spf.c): DNS_OK with at least one record, DNS_HARD for
  * NXDOMAIN or none of the type, DNS_SOFT for a failure, and for more
- * than DNS_MAX_TXT TXT records (refused, not cut short). */
-#define DNS_MAX_TXT 32
+ * than DNS_MAX_TXT TXT records (refused, not cut short: a record past
+ * the limit could change the SPF result). The limit is far above what
+ * real domains publish (their verification records run to dozens), so
+ * that the refusal, a lasting 451 under SPF >= 2, never meets one; the
+ * 64 KB answer bounds the memory in any case. */
+#define DNS_MAX_TXT 1024
 /* dns_txt: appends each TXT record (its strings joined) to OUT */
 enum dns_status dns_txt(const char *name, struct strlist *out);
 /* dns_addrs: the A (FAMILY AF_INET) or AAAA (AF_INET6) records of NAME */

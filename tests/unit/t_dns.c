@@ -177,7 +177,7 @@ txt_answer(unsigned char *p, size_t n)
 static void
 test_txt(void)
 {
-	static unsigned char buf[4096];
+	static unsigned char buf[65536];
 	struct strlist txt = STRLIST_INIT;
 	size_t len;
 
