@@ -57,8 +57,8 @@ qhpsi_setup_env(struct smtpd *s)
 			die_nomem();
 		smtpd_bad_variable(s, "QHPSI");
 	}
-	rc = smtpd_env_ulong(s, "QHPSIRC", 1, ULONG_MAX);
-	if (rc == 0 || rc > 255)
+	rc = smtpd_env_ulong(s, "QHPSIRC", 1, 255);
+	if (rc == 0)
 		smtpd_bad_variable(s, "QHPSIRC");
 	s->qhpsi.virus_rc = (int)rc;
 	s->qhpsi.minsize = smtpd_env_ulong(s, "QHPSIMINSIZE", 0, ULONG_MAX);
@@ -224,10 +224,13 @@ smtpd_spool_put(struct smtpd_spool *sp, const char *p, size_t n)
 	if (sp->fd == -1 || sp->broken)
 		return;
 	sp->size += (off_t)n;
-	/* too big to be scanned (qhpsi_scan skips it by size): the disk is
-	 * spared the rest */
-	if (sp->max != 0 && (unsigned long)sp->size > sp->max)
+	/* too big to be scanned: the spool goes, so that no part of the
+	 * message is ever scanned as if it were all of it (smtpd_qhpsi
+	 * skips a message without a spool), and the disk is spared */
+	if (sp->max != 0 && (unsigned long)sp->size > sp->max) {
+		smtpd_spool_close(sp);
 		return;
+	}
 	if (!fd_write_all(sp->fd, p, n))
 		sp->broken = true;
 }

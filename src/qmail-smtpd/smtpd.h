@@ -160,10 +160,10 @@ void smtpd_auth_set(
 /* hooks.c: UTF8, DELIVERTO, RBLSMTPD, LOCALMFCHECK=!, QHPSI, POSTGREY */
 struct qq;
 struct smtpd_spool {
-	int fd; /* -1: no spool (no QHPSI) */
+	int fd; /* -1: no spool (no QHPSI, or past QHPSIMAXSIZE) */
 	bool broken;
 	off_t size;	    /* of the whole message, spooled or not */
-	unsigned long max; /* QHPSIMAXSIZE: past it nothing more is written */
+	unsigned long max; /* QHPSIMAXSIZE: past it the spool is closed */
 	char path[256];
 };
 void smtpd_hooks_setup(struct smtpd *s);
