@@ -11,7 +11,8 @@
  *
  * queue_write returns QQ_EXIT_OK (0) only once the message is durable and
  * linked into todo/; otherwise a qq.h exit code, with *WHY set to a short
- * static description and *ERR to the errno behind it (0 if none). Until
+ * static description and *ERR to the errno behind it (0 if none: always
+ * for a bad or too long envelope, where errno means nothing). Until
  * the commit every failure removes what was created. Nothing here exits,
  * prints or handles signals; the 24-hour limit is the caller's (an alarm
  * that kills the process leaves files that qmail-clean and qmail-send
