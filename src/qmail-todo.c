@@ -463,6 +463,10 @@ check_record(struct todo *t, unsigned long id, int fd, ssize_t len,
 	}
 	ours = qxattr_same_boot(meta->boot, t->boot);
 	if (!ours) {
+		/* a crash's leftover if the size or the hash differs; the
+		 * size costs no read */
+		if ((uint64_t)st->st_size != meta->msglen)
+			return RECORD_DAMAGED;
 		r = qxattr_check_message(fd, meta);
 		if (r == 0)
 			return RECORD_DAMAGED;
@@ -571,7 +575,8 @@ process(struct todo *t, unsigned long id)
 		goto out;
 	}
 	if ((reclen = qxattr_get(fd, t->value)) < 0) {
-		send_log("warning: unable to read the record of %s", fn.data);
+		send_log("warning: unable to read the record of %s: %s",
+			 fn.data, strerror(errno));
 		goto closein;
 	}
 	if (reclen > 0) {
@@ -589,6 +594,16 @@ process(struct todo *t, unsigned long id)
 		src.mem = meta.env;
 		src.memlen = meta.envlen;
 	} else {
+		struct stat self;
+
+		/* qmail's layout: todo/S/ID is the envelope file, never the
+		 * message (inode ID), which without its record would be
+		 * parsed as an envelope at every scan */
+		if (fstat(fd, &self) == -1 || self.st_ino == (ino_t)id) {
+			send_log("alert: todo msg %lu is the message without "
+				 "its envelope record; left alone", id);
+			goto closein;
+		}
 		iobuf_init(&src.in, fd, inbuf, sizeof inbuf, 0);
 		if (!queue_path(&fn, "mess", id) || stat(fn.data, &st) == -1) {
 			send_log("warning: unable to stat %s", fn.data);
@@ -721,8 +736,9 @@ drain_trigger(int fd)
 		;
 }
 
-/* scan: one pass over todo/; stops early on X from qmail-send; with
- * PENDING_MAX messages waiting it checkpoints first */
+/* scan: one pass over todo/; stops early on X from qmail-send; a
+ * checkpoint follows any message after which one is due (checkpoint_due:
+ * its time, or PENDING_MAX waiting) */
 static void
 scan(struct todo *t)
 {
@@ -741,8 +757,6 @@ scan(struct todo *t)
 			if (!queue_parse_id(d->d_name, &id) ||
 			    queue_split(id) != s || is_pending(t, id))
 				continue;
-			if (t->npending >= PENDING_MAX)
-				checkpoint(t); /* succeeds or exits */
 			process(t, id);
 			checkpoint_due(t);
 			read_send(t, false);
@@ -791,6 +805,10 @@ main(int argc, char **argv)
 	if (t.queuefd == -1)
 		die_temp_sys("cannot open %s", auto_queue);
 	t.kind = durable_kind(t.queuefd);
+	/* the checkpoint stands in for the fsyncs of info/, local/ and
+	 * remote/ only where syncfs reports their write-back errors */
+	if (t.kind == DURABLE_BARRIER && !durable_barrier_reports_errors())
+		t.kind = DURABLE_FSYNC;
 	(void)qxattr_boot_id(t.boot);
 	t.btime = boot_time();
 	/* O_RDWR: a fifo with a writer of our own never reports EOF */

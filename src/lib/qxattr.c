@@ -93,8 +93,9 @@ hexval(int c)
 	return -1;
 }
 
-bool
-qxattr_boot_id(unsigned char out[16])
+/* read_boot_id: the kernel's boot id, or false */
+static bool
+read_boot_id(unsigned char out[16])
 {
 	char buf[64];
 	ssize_t r;
@@ -126,6 +127,20 @@ qxattr_boot_id(unsigned char out[16])
 		return false;
 	}
 	return true;
+}
+
+bool
+qxattr_boot_id(unsigned char out[16])
+{
+	/* it cannot change while the process lives, and a qmail-queued
+	 * worker asks once per message: read once, kept when found */
+	static unsigned char id[16];
+	static bool known;
+
+	if (!known)
+		known = read_boot_id(id);
+	memcpy(out, id, 16);
+	return known;
 }
 
 bool
@@ -181,6 +196,8 @@ qxattr_check_message(int fd, const struct qxattr *meta)
 		siphash_update(&h, buf, (size_t)r);
 		total += (uint64_t)r;
 		off += r;
+		if (total > meta->msglen)
+			return 0; /* longer than recorded: no need to go on */
 	}
 	return total == meta->msglen && siphash_final(&h) == meta->msghash;
 }

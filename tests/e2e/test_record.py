@@ -168,6 +168,20 @@ class RecordRecoveryTest(unittest.TestCase):
         self.assertEqual(len(self.inst.queue_files("mess")), 1)
         self.assertEqual(maildir_messages(self.md), [])
 
+    def test_message_that_lost_its_record_is_left_alone(self):
+        # todo/S/N is the message itself (inode N) but has no record: it
+        # must not be read as an envelope (qmail's layout links intd/)
+        n = self.queued()
+        self.as_record(n)
+        os.removexattr(self.qpath("todo", n), qrecord.NAME)
+        self.inst.start()
+        wait_for(lambda: "without its envelope record" in self.log(), 20,
+                 what="the alert; log:\n" + self.log())
+        self.assertNotIn("new msg %d" % n, self.log())
+        self.assertEqual(len(self.inst.queue_files("todo")), 1)
+        self.assertEqual(len(self.inst.queue_files("mess")), 1)
+        self.assertEqual(maildir_messages(self.md), [])
+
     def test_record_without_checkpoint_is_delivered(self):
         # with conservativesync qmail-todo has no checkpoint: it has
         # qmail-clean link (and fsync) mess/S/N for every record message
