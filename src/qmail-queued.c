@@ -372,12 +372,19 @@ main(void)
 	size_t i;
 
 	die_init("qmail-queued");
+	/* HUP and INT, as qmail-send's other helpers: a signal to the whole
+	 * group (systemctl kill -s HUP) must not cut a message short; the
+	 * workers inherit this */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	catch(SIGTERM, on_stop);
 	catch(SIGCHLD, on_child);
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
-		return 0; /* qmail-send is gone already */
+	/* qmail-send gone already (init took us over), or before the
+	 * death signal was asked for */
+	if (parent == 1 || getppid() != parent)
+		return 0;
 	/* fds 0 and 1 on /dev/null, and 2 open (else a socket could
 	 * become stderr, and a warning would go to a client) */
 	do
