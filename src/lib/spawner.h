@@ -4,8 +4,9 @@
  * doc/INTERNALS.md ("qmail-send <-> spawners") is the contract: the
  * spawner announces its ceiling in 2 bytes, reads requests (2-byte slot,
  * message file, sender, recipient, each \0-terminated), runs deliveries
- * concurrently as child processes and answers each with slot, K/Z/D, text
- * and \0. qmail-lspawn and qmail-rspawn differ only in how they start a
+ * concurrently as child processes and answers each with slot, K/k/Z/D,
+ * text and \0 (k: a Maildir success whose new/ waits for qmail-send's
+ * barrier). qmail-lspawn and qmail-rspawn differ only in how they start a
  * delivery and how they turn its exit status and output into a reply;
  * they pass those two functions in struct spawn_ops.
  *
@@ -17,8 +18,8 @@
  * finishing the deliveries it could still answer. Nothing here exits; not
  * safe in a signal handler.
  */
-#ifndef SPAWN_H
-#define SPAWN_H
+#ifndef SPAWNER_H
+#define SPAWNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,7 +49,7 @@ struct spawn_ops {
 	pid_t (*start)(void *ctx, const struct spawn_request *req, int msgfd,
 		       int outfd);
 	/*
-	 * report: appends the status byte (K, Z or D) and the text for a
+	 * report: appends the status byte (K, k, Z or D) and the text for a
 	 * child that ended with wait status WSTAT after writing OUTPUT
 	 * (LEN bytes, NUL-terminated, at most SPAWN_OUTPUT_MAX; TRUNCATED
 	 * when it wrote more); false on ENOMEM.

@@ -56,10 +56,18 @@ due_at(const struct send *st)
 	return st->unsynced[0].at + UNSYNCED_MS;
 }
 
-/* syncer: the child's loop; one barrier per byte on fd 0, its errno (an
- * int) back on fd 1; the queue directory is fd 2. Ends at end of file. */
+/* barrier_errno: 0 after a durable_barrier of FD, else its errno */
+static int
+barrier_errno(int fd)
+{
+	return durable_barrier(fd) ? 0 : errno ? errno : EIO;
+}
+
+/* syncer: the child's loop; one barrier of the queue directory QFD per
+ * byte on fd 0, its errno (an int) back on fd 1; stderr stays qmail-send's.
+ * Ends at end of file. */
 static _Noreturn void
-syncer(void)
+syncer(int qfd)
 {
 	char c;
 	int err;
@@ -72,7 +80,7 @@ syncer(void)
 			continue;
 		if (r != 1)
 			_exit(0);
-		err = durable_barrier(2) ? 0 : errno ? errno : EIO;
+		err = barrier_errno(qfd);
 		if (write(1, &err, sizeof err) != (ssize_t)sizeof err)
 			_exit(0);
 	}
@@ -113,11 +121,11 @@ unsynced_init(struct send *st)
 		sigaction(SIGINT, &sa, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1 ||
-		    dup2(qfd, 2) == -1)
+		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1)
 			_exit(111);
-		spawn_close_others(); /* the spawner, clean and todo pipes */
-		syncer();
+		/* not the spawner, clean and todo pipes */
+		spawn_close_others_except(qfd);
+		syncer(qfd);
 	}
 	close(qfd);
 	close(req[0]);
@@ -180,7 +188,7 @@ syncer_gone(struct send *st, bool wait)
 static void
 barrier_here(struct send *st)
 {
-	int err = durable_barrier(st->queuefd) ? 0 : errno ? errno : EIO;
+	int err = barrier_errno(st->queuefd);
 
 	/* a reply still to come covers nothing any more */
 	st->sync_covered = 0;
