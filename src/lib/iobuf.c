@@ -216,6 +216,26 @@ iobuf_puts(struct iobuf *out, const char *s)
 }
 
 bool
+fd_read_all(int fd, void *p, size_t n, int timeout)
+{
+	char *s = p;
+	ssize_t r;
+
+	while (n) {
+		if (timeout > 0 && !fd_wait(fd, false, timeout))
+			return false;
+		r = read(fd, s, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		s += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+bool
 fd_write_all(int fd, const void *p, size_t n)
 {
 	const char *s = p;

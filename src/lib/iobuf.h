@@ -65,6 +65,10 @@ bool iobuf_flush(struct iobuf *out);
 
 /* fd_write_all: writes all of P to FD, retrying EINTR; false on error */
 bool fd_write_all(int fd, const void *p, size_t n);
+/* fd_read_all: reads exactly N bytes from FD into P, retrying EINTR and
+ * waiting at most TIMEOUT seconds for each part (0: as long as read
+ * blocks); false on end of file, error or timeout */
+bool fd_read_all(int fd, void *p, size_t n, int timeout);
 /* fd_wait: waits for FD to be readable (WRITE false) or writable, at most
  * TIMEOUT seconds (0 = forever); false with errno ETIMEDOUT on timeout */
 bool fd_wait(int fd, bool write, int timeout);

@@ -69,28 +69,6 @@ qq_lookup(int code)
 	return &qq_unknown_temp;
 }
 
-/* read_hello: the worker's greeting, "k" and its pid, within
- * QQ_DAEMON_WAIT_S for each part (it comes in one write) */
-static bool
-read_hello(int fd, unsigned char hello[5])
-{
-	size_t got = 0;
-
-	while (got < 5) {
-		ssize_t r;
-
-		if (!fd_wait(fd, false, QQ_DAEMON_WAIT_S))
-			return false;
-		r = read(fd, hello + got, 5 - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
-	return true;
-}
-
 /* daemon_connect: a connection to a qmail-queued worker that has greeted
  * us ("k" and its pid), in blocking mode; -1 if there is none in time */
 static int
@@ -114,7 +92,8 @@ daemon_connect(pid_t *pid)
 	if (fd == -1)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    fcntl(fd, F_SETFL, 0) == -1 || !read_hello(fd, hello) ||
+	    fcntl(fd, F_SETFL, 0) == -1 ||
+	    !fd_read_all(fd, hello, sizeof hello, QQ_DAEMON_WAIT_S) ||
 	    hello[0] != 'k') {
 		close(fd);
 		return -1;

@@ -49,17 +49,9 @@ static bool
 read_ceiling(int fd, unsigned long *ceiling)
 {
 	unsigned char b[2];
-	size_t got = 0;
-	ssize_t r;
 
-	while (got < 2) {
-		r = read(fd, b + got, 2 - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
+	if (!fd_read_all(fd, b, 2, 0))
+		return false;
 	*ceiling = (unsigned long)b[0] << 8 | b[1];
 	return true;
 }

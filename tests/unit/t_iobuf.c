@@ -1,5 +1,6 @@
 /* t_iobuf.c - unit tests for bounded line reading (src/lib/iobuf.c). */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "iobuf.h"
@@ -102,9 +103,31 @@ test_write(void)
 	close(fds[0]);
 }
 
+/* fd_read_all: exactly N bytes across writes, false at end of file, and
+ * false after the timeout when nothing comes */
+static void
+test_read_all(void)
+{
+	char buf[8];
+	int p[2];
+
+	if (pipe(p) == -1)
+		return;
+	(void)!write(p[1], "ab", 2);
+	(void)!write(p[1], "cde", 3);
+	ok(fd_read_all(p[0], buf, 5, 1) && memcmp(buf, "abcde", 5) == 0,
+	    "five bytes from two writes");
+	ok(!fd_read_all(p[0], buf, 1, 1), "nothing within the timeout");
+	(void)!write(p[1], "f", 1);
+	close(p[1]);
+	ok(!fd_read_all(p[0], buf, 2, 0), "end of file before the second");
+	close(p[0]);
+}
+
 int
 main(void)
 {
+	test_read_all();
 	test_getline();
 	test_timeout();
 	test_write();
