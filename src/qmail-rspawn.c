@@ -34,12 +34,14 @@ struct rspawn {
 };
 
 static pid_t
-start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
+start(void *ctx, const struct spawn_request *req, int msgfd, int outfd,
+      int *donefd)
 {
 	const struct rspawn *rs = ctx;
 	char *args[5];
 	pid_t pid;
 
+	(void)donefd; /* always a child of its own */
 	pid = fork();
 	if (pid != 0)
 		return pid;
@@ -167,7 +169,8 @@ open_std_fds(void)
 int
 main(int argc, char **argv)
 {
-	static const struct spawn_ops ops = {start, report, "qmail-rspawn"};
+	static const struct spawn_ops ops = {start, report, "qmail-rspawn", NULL,
+					     NULL};
 	struct rspawn rs = {NULL};
 	const char *env;
 

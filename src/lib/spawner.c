@@ -25,7 +25,8 @@
 
 struct slot {
 	bool busy;
-	pid_t pid;
+	pid_t pid;     /* 0: handed over (donefd) */
+	int donefd;    /* spawn_ops.start's completion descriptor, or -1 */
 	int fd; /* read end of the output pipe, -1 once closed */
 	bool truncated;
 	struct strbuf out;
@@ -279,7 +280,7 @@ static void
 start(struct spawner *sp, const struct spawn_request *req)
 {
 	struct slot *s = &sp->slots[req->slot];
-	int msgfd, pi[2];
+	int msgfd, pi[2], donefd = -1;
 	char text[256];
 	pid_t pid;
 
@@ -311,7 +312,11 @@ start(struct spawner *sp, const struct spawn_request *req)
 		return;
 	}
 	(void)fcntl(pi[0], F_SETFL, O_NONBLOCK);
-	pid = sp->ops->start(sp->ctx, req, msgfd, pi[1]);
+	pid = sp->ops->start(sp->ctx, req, msgfd, pi[1], &donefd);
+	if (pid == 0 && (donefd == -1 || sp->ops->done == NULL)) {
+		pid = -1; /* a broken start: nothing would end the delivery */
+		errno = EINVAL;
+	}
 	if (pid == -1) {
 		snprintf(text, sizeof text, "ZUnable to fork: %s. (#4.3.0)\n",
 			 strerror(errno));
@@ -325,6 +330,7 @@ start(struct spawner *sp, const struct spawn_request *req)
 	}
 	s->busy = true;
 	s->pid = pid;
+	s->donefd = pid == 0 ? donefd : -1;
 	s->fd = pi[0];
 	s->truncated = false;
 	s->out.len = 0;
@@ -396,6 +402,7 @@ finish(struct spawner *sp, size_t index, int wstat)
 	strbuf_free(&text);
 	s->busy = false;
 	s->pid = -1;
+	s->donefd = -1;
 	if (s->out.cap > 2 * SPAWN_TEXT_MAX)
 		strbuf_free(&s->out);
 	s->out.len = 0;
@@ -412,7 +419,7 @@ reap(struct spawner *sp)
 	while ((pid = waitpid(-1, &wstat, WNOHANG)) > 0) {
 		for (i = 0; i < sp->nactive; i++)
 			if (sp->slots[sp->active[i]].pid == pid)
-				break;
+				break; /* pid 0 (handed over) never matches */
 		if (i < sp->nactive)
 			finish(sp, i, wstat);
 	}
@@ -494,15 +501,41 @@ setup_signals(void)
 	return sigaction(SIGCHLD, &sa, NULL) == 0;
 }
 
+/* handed_over: finishes the handed-over deliveries whose completion
+ * descriptor poll marked in PFD[BASE..N) (slot numbers in WHO) */
+static void
+handed_over(struct spawner *sp, const struct pollfd *pfd, const unsigned *who,
+	    size_t base, size_t n)
+{
+	size_t i, j;
+
+	for (i = base; i < n; i++) {
+		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		for (j = 0; j < sp->nactive; j++)
+			if (sp->active[j] == who[i - base])
+				break;
+		if (j == sp->nactive || sp->slots[who[i - base]].donefd == -1)
+			continue;
+		finish(sp, j,
+		       sp->ops->done(sp->ctx, sp->slots[who[i - base]].donefd));
+	}
+}
+
 static int
 loop(struct spawner *sp)
 {
 	struct pollfd *pfd;
-	size_t n, i, base;
+	unsigned *who;
+	size_t n, i, base, dbase;
 	char buf[64];
+	int wait;
 
-	pfd = calloc((size_t)sp->ceiling + 2, sizeof *pfd);
-	if (pfd == NULL) {
+	pfd = calloc(2 * (size_t)sp->ceiling + 2, sizeof *pfd);
+	who = calloc((size_t)sp->ceiling + 1, sizeof *who);
+	if (pfd == NULL || who == NULL) {
+		free(pfd);
+		free(who);
 		complain(sp, "out of memory");
 		return -1;
 	}
@@ -520,16 +553,26 @@ loop(struct spawner *sp)
 			pfd[n].revents = 0;
 			pfd[n++].events = POLLIN;
 		}
-		if (poll(pfd, n, -1) == -1) {
+		dbase = n;
+		for (i = 0; i < sp->nactive; i++) {
+			if (sp->slots[sp->active[i]].donefd == -1)
+				continue;
+			who[n - dbase] = sp->active[i];
+			pfd[n].fd = sp->slots[sp->active[i]].donefd;
+			pfd[n].revents = 0;
+			pfd[n++].events = POLLIN;
+		}
+		wait = sp->ops->tick ? sp->ops->tick(sp->ctx) : -1;
+		if (poll(pfd, n, wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			complain_sys(sp, "poll");
 			sp->failed = true;
 			break;
 		}
-		/* output first: the active list changes when children are
-		 * reaped or requests started */
-		for (i = base; i < n; i++) {
+		/* output first: the active list changes when deliveries
+		 * end or requests start */
+		for (i = base; i < dbase; i++) {
 			struct slot *s = &sp->slots[sp->active[i - base]];
 
 			if (pfd[i].fd == -1 ||
@@ -540,6 +583,7 @@ loop(struct spawner *sp)
 				s->fd = -1;
 			}
 		}
+		handed_over(sp, pfd, who, dbase, n);
 		if (pfd[0].revents & POLLIN) {
 			while (read(selfpipe[0], buf, sizeof buf) > 0)
 				;
@@ -548,6 +592,7 @@ loop(struct spawner *sp)
 		if (!sp->eof && pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			read_requests(sp);
 	}
+	free(who);
 	free(pfd);
 	return sp->failed ? -1 : 0;
 }
@@ -584,6 +629,7 @@ spawn_run(const struct spawn_ops *ops, void *ctx, unsigned ceiling, int infd,
 	for (i = 0; i < sp.ceiling; i++) {
 		sp.slots[i].fd = -1;
 		sp.slots[i].pid = -1;
+		sp.slots[i].donefd = -1;
 	}
 	head[0] = (unsigned char)(sp.ceiling >> 8);
 	head[1] = (unsigned char)(sp.ceiling & 0xff);

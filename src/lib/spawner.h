@@ -45,9 +45,12 @@ struct spawn_ops {
 	 * recipient, with the child's stdout and stderr on OUTFD; returns
 	 * the child's pid, or -1 (errno set). Both descriptors are
 	 * close-on-exec; the child dup2()s them. The parent closes them.
+	 * Or hands the delivery to a process that is already running and
+	 * returns 0 with *DONEFD set: the delivery is over when DONEFD is
+	 * readable (or hung up), and done says how it ended.
 	 */
 	pid_t (*start)(void *ctx, const struct spawn_request *req, int msgfd,
-		       int outfd);
+		       int outfd, int *donefd);
 	/*
 	 * report: appends the status byte (K, k, Z or D) and the text for a
 	 * child that ended with wait status WSTAT after writing OUTPUT
@@ -57,6 +60,17 @@ struct spawn_ops {
 	bool (*report)(void *ctx, int wstat, const char *output, size_t len,
 		       bool truncated, struct strbuf *reply);
 	const char *name; /* for error messages */
+	/*
+	 * done: for a delivery that start handed over (returned 0), reads
+	 * how it ended from DONEFD once that is readable; returns a wait
+	 * status for report. NULL when start always forks.
+	 */
+	int (*done)(void *ctx, int donefd);
+	/*
+	 * tick: called before the spawner waits; returns the longest wait
+	 * in ms (-1: no limit). NULL: no limit.
+	 */
+	int (*tick)(void *ctx);
 };
 
 /* spawn_ceiling: returns the most deliveries this process can run at

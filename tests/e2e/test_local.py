@@ -459,7 +459,8 @@ class LocalDeliveryTest(unittest.TestCase):
         the process that carries out the .qmail file is qmail-lspawn's
         image (no exec of qmail-local), runs as the user with no other
         group and no capability, and holds no descriptor of the spawner
-        but the message and its report pipe. Both lookups: users/cdb and the
+        but the message and its report pipe (a kept process: and its own
+        socket). Both lookups: users/cdb and the
         passwd fallback (qmail-getpw's code as qmailp)."""
         pw = self.user("qmtlinpw")
         cdb = self.user("qmtlincdb")
@@ -497,10 +498,13 @@ class LocalDeliveryTest(unittest.TestCase):
             self.assertEqual(s.close(), 0)
             self.assertEqual(exe, lspawn, rcpt)
             # 0 the message, 1 and 2 the report pipe; the open .qmail
-            # file is the only other one
-            self.assertEqual([fd for fd in fds if fd > 2 and not
-                              fds[fd].startswith(u.home + "/.qmail")],
-                             [], (rcpt, fds))
+            # file, and a kept process's own socket to qmail-lspawn and
+            # /dev/null (keep.h), are the only others
+            others = [fds[fd] for fd in fds if fd > 2 and not
+                      fds[fd].startswith(u.home + "/.qmail")]
+            self.assertEqual(sorted(others)[:1], ["/dev/null"], fds)
+            self.assertEqual(len(others), 2, (rcpt, fds))
+            self.assertTrue(sorted(others)[1].startswith("socket:"), fds)
             self.assertEqual(fds[1], fds[2])
             self.assertTrue(fds[1].startswith("pipe:"), fds)
             self.assertTrue(fds[0].endswith("/queue/" +
@@ -515,6 +519,88 @@ class LocalDeliveryTest(unittest.TestCase):
             self.assertEqual(st["Groups"].split(), [str(u.gid)], rcpt)
             self.assertEqual(int(st["CapEff"], 16), 0, rcpt)
             self.assertEqual(int(st["CapPrm"], 16), 0, rcpt)
+
+    # kept delivery processes (keep.h)
+    def kept_pid(self, s, slot, rcpt, u):
+        """Delivers to RCPT (whose .qmail records $PPID) through S;
+        returns the pid of the process that ran the .qmail file."""
+        s.request(slot, self.queue_message(), "sender@example.net", rcpt)
+        got, status, text = s.reply()
+        self.assertEqual(got, slot, text)
+        self.assertSuccess(status, text, maildir=False)
+        with open(os.path.join(u.home, "ppid")) as f:
+            return int(f.read().strip())
+
+    def test_kept_process_serves_its_user_only(self):
+        """Deliveries to one user reuse one process, which runs as that
+        user; another user gets a process of its own; an extension
+        address (a possible alias fallback) still gets a child of its
+        own; at end of file every kept process leaves."""
+        a = self.user("qmtlkeepa")
+        b = self.user("qmtlkeepb")
+        probe = "|echo $PPID > \"$HOME/ppid\"\n"
+        for u in (a, b):
+            u.write(".qmail", probe)
+            u.write(".qmail-ext", probe)
+        s = self.lspawn()
+        first = self.kept_pid(s, 1, "qmtlkeepa@example.com", a)
+        self.assertEqual(self.kept_pid(s, 2, "qmtlkeepa@example.com", a),
+                         first)
+        with open("/proc/%d/status" % first) as f:
+            st = dict(line.split(":", 1) for line in f if ":" in line)
+        self.assertEqual(st["Uid"].split(), [str(a.uid)] * 4)
+        self.assertEqual(st["PPid"].strip(), str(s.p.pid))
+        other = self.kept_pid(s, 3, "qmtlkeepb@example.com", b)
+        self.assertNotEqual(other, first)
+        ext1 = self.kept_pid(s, 4, "qmtlkeepa-ext@example.com", a)
+        ext2 = self.kept_pid(s, 5, "qmtlkeepa-ext@example.com", a)
+        self.assertNotIn(ext1, (first, other, ext2))
+        self.assertEqual(self.kept_pid(s, 6, "qmtlkeepa@example.com", a),
+                         first)
+        self.assertEqual(s.close(), 0)
+        for pid in (first, other):
+            for _ in range(200):
+                if not os.path.exists("/proc/%d" % pid):
+                    break
+                time.sleep(0.05)
+            self.assertFalse(os.path.exists("/proc/%d" % pid), pid)
+
+    def test_kept_process_killed_is_temporary(self):
+        """A kept process that dies during a delivery (here the user's
+        own program kills it) is a temporary failure, never a success;
+        the next delivery gets a new process and succeeds."""
+        u = self.user("qmtlkeepkill")
+        u.write(".qmail", "|echo $PPID > \"$HOME/ppid\"; "
+                "if [ -e \"$HOME/kill\" ]; then rm -f \"$HOME/kill\"; "
+                "kill -9 $PPID; sleep 5; fi\n")
+        s = self.lspawn()
+        first = self.kept_pid(s, 1, "qmtlkeepkill@example.com", u)
+        u.write("kill", "")
+        s.request(2, self.queue_message(), "sender@example.net",
+                  "qmtlkeepkill@example.com")
+        slot, status, text = s.reply()
+        self.assertEqual((slot, status), (2, "Z"), text)
+        self.assertIn("crashed", text)
+        again = self.kept_pid(s, 3, "qmtlkeepkill@example.com", u)
+        self.assertNotEqual(again, first)
+        self.assertEqual(s.close(), 0)
+
+    def test_idle_kept_process_leaves(self):
+        """A kept process idle for 10 s is let go while qmail-lspawn
+        keeps running."""
+        u = self.user("qmtlkeepidle")
+        u.write(".qmail", "|echo $PPID > \"$HOME/ppid\"\n")
+        s = self.lspawn()
+        pid = self.kept_pid(s, 1, "qmtlkeepidle@example.com", u)
+        for _ in range(300):
+            if not os.path.exists("/proc/%d" % pid):
+                break
+            time.sleep(0.05)
+        self.assertFalse(os.path.exists("/proc/%d" % pid))
+        self.assertIsNone(s.p.poll())
+        self.assertNotEqual(
+            self.kept_pid(s, 2, "qmtlkeepidle@example.com", u), pid)
+        self.assertEqual(s.close(), 0)
 
     # .qmail lookup
     def test_extension_and_default_chain(self):

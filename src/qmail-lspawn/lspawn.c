@@ -11,7 +11,9 @@
  * on the way (doc/INTERNALS.md, "Spawner to delivery program"). When the
  * user's home has no .qmail file for an extension address, the delivery is
  * retried as the alias user with the whole local part as extension (seed
- * 002; qmail-local -a exits QLX_NOMAILBOX for that). Runs as root.
+ * 002; qmail-local -a exits QLX_NOMAILBOX for that). A delivery whose user
+ * the root side can name at once, with no such retry possible, goes to a
+ * kept process of that user instead of a new child (keep.h). Runs as root.
  * Exit: 0 after EOF on fd 0, 111 on a protocol or system error.
  */
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auto.h"
@@ -30,7 +33,9 @@
 #include "durable.h"
 #include "getpw.h"
 #include "iobuf.h"
+#include "keep.h"
 #include "local.h"
+#include "monotonic.h"
 #include "prot.h"
 #include "pwhelper.h"
 #include "qlx.h"
@@ -39,6 +44,8 @@
 #include "users.h"
 
 #define GETPW_OUTPUT_MAX 4096
+#define QUICK_WAIT_S     1     /* the root side's wait for the helper */
+#define QUICK_OFF_MS     60000 /* and its pause after no answer */
 
 struct lspawn {
 	const char *defaultdelivery;
@@ -48,6 +55,9 @@ struct lspawn {
 	bool sync_later; /* Maildirs on the queue's file system leave new/
 			    to qmail-send's barrier (local.h) */
 	dev_t queue_dev;
+	char *userscdb;             /* auto_qmail/users/cdb */
+	long long quick_off_until; /* monotonic ms: no quick lookups */
+	struct keep_pool pool;      /* kept delivery processes (keep.h) */
 };
 
 /* say: writes a line to the delivery's output (the reply text) */
@@ -285,17 +295,112 @@ deliver(const struct lspawn *ls, const struct spawn_request *req)
 		  domain, req->sender, false);
 }
 
-static pid_t
-start(void *ctx, const struct spawn_request *req, int msgfd, int outfd)
+/* quick_lookup: the root side's own lookup for a kept process: users/cdb,
+ * then the passwd helper, waiting at most QUICK_WAIT_S; true only for a
+ * clean answer. Anything else is left to a delivery child, which looks
+ * again and reports as it always did. */
+static bool
+quick_lookup(struct lspawn *ls, const char *local, struct users_entry *e)
 {
-	pid_t pid = fork();
+	struct strbuf out = STRBUF_INIT;
+	enum users_status st;
+	struct cdbx *db;
+	bool ok = false;
+	int code;
 
+	db = cdbx_open(ls->userscdb);
+	if (db == NULL && errno != ENOENT)
+		return false;
+	if (db != NULL) {
+		st = users_lookup(db, local, e);
+		cdbx_close(db);
+		if (st != USERS_NOTFOUND)
+			return st == USERS_FOUND;
+	}
+	if (ls->pwsock == -1 || monotonic_ms() < ls->quick_off_until)
+		return false;
+	switch (pwhelper_lookup(ls->pwsock, local, QUICK_WAIT_S, &code,
+				&out)) {
+	case PWHELPER_ANSWERED:
+		ok = code == 0 &&
+		     users_decode(e, out.data ? out.data : "", out.len);
+		break;
+	case PWHELPER_STUCK: /* the children wait for it, not the spawner */
+		ls->quick_off_until = monotonic_ms() + QUICK_OFF_MS;
+		break;
+	case PWHELPER_UNUSABLE:
+		break;
+	}
+	strbuf_free(&out);
+	return ok;
+}
+
+/* keep_try: hands REQ to a kept process (keep.h) when the root side can
+ * name the user at once and no alias fallback can follow (the address has
+ * no extension, or it is the alias user's); returns the completion
+ * descriptor, or -1: fork a delivery child */
+static int
+keep_try(struct lspawn *ls, const struct spawn_request *req, int msgfd,
+	 int outfd)
+{
+	struct users_entry e = USERS_ENTRY_INIT;
+	const char *at = strrchr(req->recipient, '@');
+	struct keep_job j;
+	char *local;
+	int sock = -1;
+
+	if (at == NULL || at == req->recipient)
+		return -1;
+	local = strndup(req->recipient, (size_t)(at - req->recipient));
+	if (local == NULL)
+		return -1;
+	if (quick_lookup(ls, local, &e) && e.uid != 0 && *e.home == '/' &&
+	    (*e.dash == '\0' || strcmp(e.user, auto_users[AU_ALIAS]) == 0)) {
+		j.user = e.user;
+		j.uid = e.uid;
+		j.gid = e.gid;
+		j.home = e.home;
+		j.local = local;
+		j.dash = e.dash;
+		j.ext = e.ext;
+		j.domain = at + 1;
+		j.sender = req->sender;
+		sock = keep_start(&ls->pool, &j, msgfd, outfd);
+	}
+	users_entry_free(&e);
+	free(local);
+	return sock;
+}
+
+static pid_t
+start(void *ctx, const struct spawn_request *req, int msgfd, int outfd,
+      int *donefd)
+{
+	struct lspawn *ls = ctx;
+	pid_t pid;
+
+	*donefd = keep_try(ls, req, msgfd, outfd);
+	if (*donefd != -1)
+		return 0;
+	pid = fork();
 	if (pid != 0)
 		return pid;
 	if (!spawn_child_setup(msgfd, outfd))
 		_exit(QLX_SYS);
-	spawn_close_others_except(((const struct lspawn *)ctx)->pwsock);
-	_exit(deliver(ctx, req));
+	spawn_close_others_except(ls->pwsock);
+	_exit(deliver(ls, req));
+}
+
+static int
+done(void *ctx, int donefd)
+{
+	return keep_done(&((struct lspawn *)ctx)->pool, donefd);
+}
+
+static int
+tick(void *ctx)
+{
+	return keep_tick(&((struct lspawn *)ctx)->pool);
 }
 
 static bool
@@ -371,10 +476,12 @@ open_std_fds(void)
 int
 main(int argc, char **argv)
 {
-	static const struct spawn_ops ops = {start, report, "qmail-lspawn"};
+	static const struct spawn_ops ops = {start, report, "qmail-lspawn", done,
+					     tick};
 	struct lspawn ls;
 	struct stat sb;
 	gid_t pwgid;
+	unsigned i;
 	int qfd;
 
 	die_init("qmail-lspawn");
@@ -400,6 +507,17 @@ main(int argc, char **argv)
 		close(qfd);
 	/* no helper: every lookup forks, as before */
 	ls.pwsock = pwhelper_start(ls.qmailp_uid, ls.nofiles_gid);
+	ls.userscdb = qmail_path("users/cdb");
+	ls.quick_off_until = 0;
+	memset(&ls.pool, 0, sizeof ls.pool);
+	for (i = 0; i < KEEP_MAX; i++)
+		ls.pool.k[i].sock = -1;
+	ls.pool.defaultdelivery = ls.defaultdelivery;
+	ls.pool.sync_later = ls.sync_later;
+	ls.pool.sync_dev = ls.queue_dev;
+	/* the delivery children need not read the time zone each: gmtime
+	 * reads it on first use (the mbox From_ line) */
+	tzset();
 	if (spawn_run(&ops, &ls, spawn_ceiling(), 0, 1) != 0)
 		return EXIT_TEMP;
 	return 0;
