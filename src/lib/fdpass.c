@@ -15,7 +15,8 @@ union control {
 };
 
 ssize_t
-fdpass_send(int sock, const void *p, size_t n, const int *fds, size_t nfds)
+fdpass_sendf(int sock, const void *p, size_t n, const int *fds, size_t nfds,
+	     int flags)
 {
 	union control cm;
 	struct msghdr mh;
@@ -43,7 +44,7 @@ fdpass_send(int sock, const void *p, size_t n, const int *fds, size_t nfds)
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
 	while (r == -1 && errno == EINTR);
 	return r;
 }
@@ -92,4 +93,10 @@ fdpass_recv(int sock, void *p, size_t n, int *fds, size_t want,
 	}
 	*cut = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
 	return r;
+}
+
+ssize_t
+fdpass_send(int sock, const void *p, size_t n, const int *fds, size_t nfds)
+{
+	return fdpass_sendf(sock, p, n, fds, nfds, 0);
 }

@@ -4,6 +4,7 @@
  *
  * fdpass_send sends N bytes with NFDS descriptors (at most FDPASS_MAX) in
  * one message, retrying EINTR; it returns what sendmsg returned.
+ * fdpass_sendf is the same with FLAGS for sendmsg (MSG_DONTWAIT).
  * fdpass_recv receives at most N bytes and keeps the first WANT passed
  * descriptors (close-on-exec) in FDS; the others are closed. *COUNT is
  * how many came (kept or not), and *CUT is true when the bytes or the
@@ -23,6 +24,8 @@
 
 ssize_t fdpass_send(int sock, const void *p, size_t n, const int *fds,
     size_t nfds);
+ssize_t fdpass_sendf(int sock, const void *p, size_t n, const int *fds,
+    size_t nfds, int flags);
 ssize_t fdpass_recv(int sock, void *p, size_t n, int *fds, size_t want,
     size_t *count, bool *cut, int flags);
 

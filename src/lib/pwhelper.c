@@ -2,6 +2,7 @@
  * pwhelper.c - see pwhelper.h.
  */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -102,32 +103,47 @@ enum pwhelper_result
 pwhelper_lookup(int sock, const char *local, int timeout, int *code,
 		struct strbuf *text)
 {
+	return pwhelper_ask(sock, local, (timeout < 1 ? 1 : timeout) * 1000,
+			    false, code, text);
+}
+
+enum pwhelper_result
+pwhelper_ask(int sock, const char *local, int timeout_ms, bool nowait,
+	     int *code, struct strbuf *text)
+{
 	char buf[PWHELPER_ANSWER_MAX + 2];
 	size_t len = strlen(local), got = 0;
+	struct pollfd pfd;
 	long long deadline;
-	ssize_t r;
+	ssize_t r = -1;
 	int pi[2];
 
 	if (sock < 0 || len == 0 || len > PWHELPER_LOCAL_MAX)
 		return PWHELPER_UNUSABLE;
 	if (pipe2(pi, O_CLOEXEC) == -1)
 		return PWHELPER_UNUSABLE;
-	r = fdpass_send(sock, local, len, &pi[1], 1);
+	r = fdpass_sendf(sock, local, len, &pi[1], 1, nowait ? MSG_DONTWAIT : 0);
 	close(pi[1]);
 	if (r != (ssize_t)len) {
 		close(pi[0]);
-		return PWHELPER_UNUSABLE;
+		/* a full socket: the helper is far behind */
+		return nowait && r == -1 && errno == EAGAIN ? PWHELPER_STUCK
+							   : PWHELPER_UNUSABLE;
 	}
-	deadline = monotonic_ms() + (long long)timeout * 1000;
+	deadline = monotonic_ms() + timeout_ms;
 	for (;;) {
 		long long left = deadline - monotonic_ms();
 
-		/* an answer comes in one write: one wait covers nearly all */
-		if (left <= 0 ||
-		    !fd_wait(pi[0], false, (int)((left + 999) / 1000))) {
+		/* an answer comes in one write: one wait covers nearly all;
+		 * a signal only shortens the wait, never restarts it */
+		if (left <= 0) {
 			close(pi[0]);
 			return PWHELPER_STUCK;
 		}
+		pfd.fd = pi[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) <= 0)
+			continue;
 		r = read(pi[0], buf + got, sizeof buf - got);
 		if (r == -1 && errno == EINTR)
 			continue;

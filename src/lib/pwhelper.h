@@ -48,5 +48,11 @@ enum pwhelper_result {
 enum pwhelper_result pwhelper_lookup(int sock, const char *local,
 				     int timeout, int *code,
 				     struct strbuf *text);
+/* pwhelper_ask: the same with the wait in ms; with NOWAIT the question is
+ * not even sent when the socket is full (PWHELPER_STUCK): for a caller
+ * that must never block, qmail-lspawn's root side */
+enum pwhelper_result pwhelper_ask(int sock, const char *local,
+				  int timeout_ms, bool nowait, int *code,
+				  struct strbuf *text);
 
 #endif

@@ -4,11 +4,12 @@
  * doc/INTERNALS.md ("qmail-send <-> spawners") is the contract: the
  * spawner announces its ceiling in 2 bytes, reads requests (2-byte slot,
  * message file, sender, recipient, each \0-terminated), runs deliveries
- * concurrently as child processes and answers each with slot, K/k/Z/D,
- * text and \0 (k: a Maildir success whose new/ waits for qmail-send's
- * barrier). qmail-lspawn and qmail-rspawn differ only in how they start a
- * delivery and how they turn its exit status and output into a reply;
- * they pass those two functions in struct spawn_ops.
+ * concurrently as child processes (or hands them to processes the caller
+ * keeps, spawn_ops.done) and answers each with slot, K/k/Z/D, text and \0
+ * (k: a Maildir success whose new/ waits for qmail-send's barrier).
+ * qmail-lspawn and qmail-rspawn differ only in how they start a delivery
+ * and how they turn its exit status and output into a reply; they pass
+ * those functions in struct spawn_ops.
  *
  * The caller chdirs to the queue directory first (message file names are
  * relative to it). spawn_run installs a SIGCHLD handler and ignores

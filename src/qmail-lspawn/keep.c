@@ -193,7 +193,8 @@ send_job(struct keeper *k, const struct keep_job *j, int msgfd, int outfd)
 		memcpy(buf + len, field[i], l + 1);
 		len += l + 1;
 	}
-	return fdpass_send(k->sock, buf, len, fds, 2) == (ssize_t)len;
+	return fdpass_sendf(k->sock, buf, len, fds, 2, MSG_DONTWAIT) ==
+	       (ssize_t)len;
 }
 
 int

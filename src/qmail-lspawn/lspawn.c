@@ -44,7 +44,7 @@
 #include "users.h"
 
 #define GETPW_OUTPUT_MAX 4096
-#define QUICK_WAIT_S     1     /* the root side's wait for the helper */
+#define QUICK_WAIT_MS    200   /* the root side's wait for the helper */
 #define QUICK_OFF_MS     60000 /* and its pause after no answer */
 
 struct lspawn {
@@ -296,9 +296,9 @@ deliver(const struct lspawn *ls, const struct spawn_request *req)
 }
 
 /* quick_lookup: the root side's own lookup for a kept process: users/cdb,
- * then the passwd helper, waiting at most QUICK_WAIT_S; true only for a
- * clean answer. Anything else is left to a delivery child, which looks
- * again and reports as it always did. */
+ * then the passwd helper, waiting at most QUICK_WAIT_MS and never for a
+ * full socket; true only for a clean answer. Anything else is left to a
+ * delivery child, which looks again and reports as it always did. */
 static bool
 quick_lookup(struct lspawn *ls, const char *local, struct users_entry *e)
 {
@@ -319,8 +319,8 @@ quick_lookup(struct lspawn *ls, const char *local, struct users_entry *e)
 	}
 	if (ls->pwsock == -1 || monotonic_ms() < ls->quick_off_until)
 		return false;
-	switch (pwhelper_lookup(ls->pwsock, local, QUICK_WAIT_S, &code,
-				&out)) {
+	switch (pwhelper_ask(ls->pwsock, local, QUICK_WAIT_MS, true, &code,
+			     &out)) {
 	case PWHELPER_ANSWERED:
 		ok = code == 0 &&
 		     users_decode(e, out.data ? out.data : "", out.len);
