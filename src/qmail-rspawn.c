@@ -155,17 +155,6 @@ report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
 	return true;
 }
 
-static void
-open_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -178,7 +167,7 @@ main(int argc, char **argv)
 	die_init("qmail-rspawn");
 	if (argc != 1)
 		die_perm("usage: qmail-rspawn");
-	open_std_fds();
+	spawn_std_fds();
 	env = getenv("QMAILREMOTE");
 	if (env != NULL && *env != '\0')
 		rs.remote = (char *)env;

@@ -61,6 +61,17 @@ on_sigchld(int sig)
 	errno = saved;
 }
 
+void
+spawn_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 unsigned
 spawn_ceiling(void)
 {

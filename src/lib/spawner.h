@@ -74,6 +74,10 @@ struct spawn_ops {
 	int (*tick)(void *ctx);
 };
 
+/* spawn_std_fds: opens /dev/null on whichever of 0, 1 and 2 is closed,
+ * so that no pipe or file a spawner opens can land there */
+void spawn_std_fds(void);
+
 /* spawn_ceiling: returns the most deliveries this process can run at
  * once (descriptor limit, raised to the hard limit, and the slot limit) */
 unsigned spawn_ceiling(void);

@@ -33,10 +33,10 @@
 #define DEAD       SIGKILL /* the wait status of a process that died */
 
 static bool
-same_identity(const struct keeper *k, const struct keep_job *j)
+same_identity(const struct keeper *k, const struct users_entry *u)
 {
-	return k->uid == j->uid && k->gid == j->gid &&
-	       strcmp(k->user, j->user) == 0 && strcmp(k->home, j->home) == 0;
+	return k->uid == u->uid && k->gid == u->gid &&
+	       strcmp(k->user, u->user) == 0 && strcmp(k->home, u->home) == 0;
 }
 
 /* let_go: closes K's socket; the process leaves at end of file */
@@ -61,9 +61,24 @@ quiet(const struct keeper *k)
 	return poll(&pfd, 1, 0) == 0;
 }
 
+int
+keep_become(uid_t uid, gid_t gid, const char *home)
+{
+	if (uid == 0)
+		return QLX_ROOT;
+	if (*home != '/')
+		return QLX_USAGE;
+	if (!prot_drop(uid, gid))
+		return QLX_USAGE;
+	if (getuid() == 0 || geteuid() == 0)
+		return QLX_ROOT;
+	umask(077); /* what bin/qmail-local's main does first */
+	return 0;
+}
+
 /* serve: the kept process; never returns */
 static _Noreturn void
-serve(const struct keep_pool *p, const struct keep_job *j, int sock)
+serve(const struct keep_pool *p, const struct users_entry *u, int sock)
 {
 	const char *field[JOB_FIELDS];
 	struct strbuf out = STRBUF_INIT;
@@ -86,22 +101,11 @@ serve(const struct keep_pool *p, const struct keep_job *j, int sock)
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null == -1)
 		_exit(QLX_SYS);
-	/* the delivery child's steps (run_local in lspawn.c), once */
-	if (j->uid == 0 || j->home[0] != '/')
-		_exit(QLX_ROOT);
-	if (!prot_drop(j->uid, j->gid))
-		_exit(QLX_USAGE);
-	if (getuid() == 0 || geteuid() == 0)
-		_exit(QLX_ROOT);
-	umask(077);
-	memset(&a, 0, sizeof a);
-	a.doit = true;
-	a.user = j->user;
-	a.home = j->home;
-	a.defaultdelivery = p->defaultdelivery;
-	a.msgfd = 0;
-	a.sync_later = p->sync_later;
-	a.sync_dev = p->sync_dev;
+	if ((code = keep_become(u->uid, u->gid, u->home)) != 0)
+		_exit(code);
+	a = p->base;
+	a.user = u->user;
+	a.home = u->home;
 	for (uses = 0; uses < KEEP_USES; uses++) {
 		n = fdpass_recv(sock, buf, sizeof buf, fds, 2, &count, &cut, 0);
 		if (n <= 0)
@@ -145,13 +149,13 @@ serve(const struct keep_pool *p, const struct keep_job *j, int sock)
 
 /* begin: forks a kept process for J's identity into the free entry K */
 static bool
-begin(struct keep_pool *p, struct keeper *k, const struct keep_job *j)
+begin(struct keep_pool *p, struct keeper *k, const struct users_entry *u)
 {
 	int sv[2];
 	pid_t pid;
 
-	k->user = strdup(j->user);
-	k->home = strdup(j->home);
+	k->user = strdup(u->user);
+	k->home = strdup(u->home);
 	if (k->user == NULL || k->home == NULL ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		let_go(k);
@@ -165,22 +169,21 @@ begin(struct keep_pool *p, struct keeper *k, const struct keep_job *j)
 		return false;
 	}
 	if (pid == 0)
-		serve(p, j, sv[1]);
+		serve(p, u, sv[1]);
 	close(sv[1]);
 	k->pid = pid;
 	k->sock = sv[0];
-	k->uid = j->uid;
-	k->gid = j->gid;
+	k->uid = u->uid;
+	k->gid = u->gid;
 	k->busy = false;
 	k->uses = 0;
 	return true;
 }
 
 static bool
-send_job(struct keeper *k, const struct keep_job *j, int msgfd, int outfd)
+send_job(struct keeper *k, const char *const field[JOB_FIELDS], int msgfd,
+	 int outfd)
 {
-	const char *field[JOB_FIELDS] = {j->local, j->dash, j->ext, j->domain,
-					 j->sender};
 	char buf[JOB_MAX];
 	int fds[2] = {msgfd, outfd};
 	size_t len = 0, l;
@@ -198,9 +201,12 @@ send_job(struct keeper *k, const struct keep_job *j, int msgfd, int outfd)
 }
 
 int
-keep_start(struct keep_pool *p, const struct keep_job *j, int msgfd,
-	   int outfd)
+keep_start(struct keep_pool *p, const struct users_entry *u,
+	   const char *local, const char *domain, const char *sender,
+	   int msgfd, int outfd)
 {
+	const char *const field[JOB_FIELDS] = {local, u->dash, u->ext, domain,
+					       sender};
 	struct keeper *k = NULL, *spare = NULL, *oldest = NULL, *e;
 	unsigned i;
 
@@ -211,7 +217,7 @@ keep_start(struct keep_pool *p, const struct keep_job *j, int msgfd,
 				spare = e;
 		} else if (e->busy) {
 			continue;
-		} else if (k == NULL && same_identity(e, j)) {
+		} else if (k == NULL && same_identity(e, u)) {
 			k = e;
 		} else if (oldest == NULL ||
 			   e->idle_since < oldest->idle_since) {
@@ -228,11 +234,11 @@ keep_start(struct keep_pool *p, const struct keep_job *j, int msgfd,
 			let_go(oldest);
 			spare = oldest;
 		}
-		if (spare == NULL || !begin(p, spare, j))
+		if (spare == NULL || !begin(p, spare, u))
 			return -1;
 		k = spare;
 	}
-	if (!send_job(k, j, msgfd, outfd)) {
+	if (!send_job(k, field, msgfd, outfd)) {
 		let_go(k);
 		return -1;
 	}

@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "local.h"
+#include "users.h"
+
 #define KEEP_MAX     16    /* kept processes at once */
 #define KEEP_IDLE_MS 10000 /* an idle one is let go after this */
 #define KEEP_USES    1000  /* deliveries before one is let go */
@@ -38,29 +41,26 @@ struct keeper {
 
 struct keep_pool {
 	struct keeper k[KEEP_MAX];
-	const char *defaultdelivery;
-	bool sync_later; /* as local_args.sync_later */
-	dev_t sync_dev;
+	/* what every delivery shares (defaultdelivery, doit, msgfd 0, the
+	 * barrier); the per-delivery fields are filled in from each job */
+	struct local_args base;
 };
 
-struct keep_job {
-	const char *user;
-	uid_t uid;
-	gid_t gid;
-	const char *home;
-	const char *local;
-	const char *dash;
-	const char *ext;
-	const char *domain;
-	const char *sender;
-};
+/* keep_become: what a delivery process does before qmail-local's code,
+ * the kept one and qmail-lspawn's delivery child alike: refuses uid 0
+ * and a relative HOME, becomes UID:GID with no other group (prot_drop),
+ * checks that no uid 0 is left, umask 077; returns 0, or the exit code */
+int keep_become(uid_t uid, gid_t gid, const char *home);
 
-/* keep_start: hands JOB to an idle kept process of its identity, or to a
- * new one; returns that process's socket (the delivery is over when it is
- * readable: keep_done), or -1 when the delivery should be forked as
- * before (all kept processes busy, or a failure) */
-int keep_start(struct keep_pool *p, const struct keep_job *job, int msgfd,
-	       int outfd);
+/* keep_start: hands the delivery of the message on MSGFD to LOCAL@DOMAIN
+ * from SENDER, whose user U names (its identity, dash and ext), to an
+ * idle kept process of that identity, or to a new one; OUTFD is the
+ * report pipe. Returns that process's socket (the delivery is over when
+ * it is readable: keep_done), or -1 when the delivery should be forked
+ * as before (all kept processes busy, or a failure). */
+int keep_start(struct keep_pool *p, const struct users_entry *u,
+	       const char *local, const char *domain, const char *sender,
+	       int msgfd, int outfd);
 
 /* keep_done: how the delivery handed to the process on SOCK ended, as a
  * wait status (exit code, or SIGKILL's status when the process died or

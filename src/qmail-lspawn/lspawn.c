@@ -6,8 +6,9 @@
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
  * spawner.h). For each recipient local@domain it finds the controlling user
  * in users/cdb (qmail-users(5)) or, failing that, with qmail-getpw's code
- * run as qmailp in a child of its own, then runs qmail-local's delivery
- * code as that user, never as root, in the forked delivery child: no exec
+ * run as qmailp in its passwd helper (a bounded wait here; the delivery
+ * child looks again when that gave no answer), then runs qmail-local's
+ * delivery code as that user, never as root, in the forked delivery child: no exec
  * on the way (doc/INTERNALS.md, "Spawner to delivery program"). When the
  * user's home has no .qmail file for an extension address, the delivery is
  * retried as the alias user with the whole local part as extension (seed
@@ -48,16 +49,13 @@
 #define QUICK_OFF_MS     60000 /* and its pause after no answer */
 
 struct lspawn {
-	const char *defaultdelivery;
 	uid_t qmailp_uid;
 	gid_t nofiles_gid;
 	int pwsock; /* the passwd helper (pwhelper.h), or -1 */
-	bool sync_later; /* Maildirs on the queue's file system leave new/
-			    to qmail-send's barrier (local.h) */
-	dev_t queue_dev;
 	char *userscdb;             /* auto_qmail/users/cdb */
 	long long quick_off_until; /* monotonic ms: no quick lookups */
-	struct keep_pool pool;      /* kept delivery processes (keep.h) */
+	struct keep_pool pool; /* kept delivery processes (keep.h), and in
+				  pool.base what every delivery shares */
 };
 
 /* say: writes a line to the delivery's output (the reply text) */
@@ -78,30 +76,42 @@ qmail_path(const char *rel)
 	return sb.data;
 }
 
-/* lookup_cdb: users/cdb; true when found, exits on a corrupt file */
-static bool
-lookup_cdb(const char *local, struct users_entry *e)
+/* cdb_lookup: users/cdb's answer for LOCAL; USERS_NOTFOUND also when
+ * there is no users/cdb; on USERS_ERROR, *WHY says which step failed */
+static enum users_status
+cdb_lookup(const struct lspawn *ls, const char *local, struct users_entry *e,
+	   const char **why)
 {
-	char *path = qmail_path("users/cdb");
 	enum users_status st;
 	struct cdbx *db;
 
-	db = cdbx_open(path);
-	if (db == NULL) {
-		if (errno == ENOENT)
-			return false;
-		say("Unable to open users/cdb: %s.\n", strerror(errno));
-		_exit(QLX_CDB);
-	}
+	*why = "Unable to open users/cdb: %s.\n";
+	db = cdbx_open(ls->userscdb);
+	if (db == NULL)
+		return errno == ENOENT ? USERS_NOTFOUND : USERS_ERROR;
 	st = users_lookup(db, local, e);
 	cdbx_close(db);
-	if (st == USERS_ERROR) {
-		say("users/cdb is unreadable or corrupt: %s.\n",
-		    strerror(errno));
-		_exit(QLX_CDB);
+	*why = "users/cdb is unreadable or corrupt: %s.\n";
+	return st;
+}
+
+/* lookup_cdb: users/cdb in the delivery child; true when found, exits on
+ * a file that cannot be read */
+static bool
+lookup_cdb(const struct lspawn *ls, const char *local, struct users_entry *e)
+{
+	const char *why;
+
+	switch (cdb_lookup(ls, local, e, &why)) {
+	case USERS_FOUND:
+		return true;
+	case USERS_NOTFOUND:
+		return false;
+	case USERS_ERROR:
+		break;
 	}
-	free(path);
-	return st == USERS_FOUND;
+	say(why, strerror(errno));
+	_exit(QLX_CDB);
 }
 
 /* finish_getpw: ends the delivery child after a failed passwd lookup with
@@ -208,22 +218,13 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	  bool fallback)
 {
 	struct strbuf out = STRBUF_INIT;
-	struct local_args a;
+	struct local_args a = ls->pool.base;
 	int code;
 
-	if (uid == 0)
-		_exit(QLX_ROOT);
-	if (*home != '/')
-		_exit(QLX_USAGE);
 	spawn_close_others();
-	if (!prot_drop(uid, gid))
-		_exit(QLX_USAGE);
-	if (getuid() == 0 || geteuid() == 0)
-		_exit(QLX_ROOT);
-	/* what bin/qmail-local's main does before local_deliver */
-	umask(077);
-	signal(SIGPIPE, SIG_IGN);
-	a.doit = true;
+	if ((code = keep_become(uid, gid, home)) != 0)
+		_exit(code);
+	signal(SIGPIPE, SIG_IGN); /* as bin/qmail-local's main */
 	a.alias_fallback = fallback;
 	a.user = user;
 	a.home = home;
@@ -232,10 +233,6 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	a.ext = ext;
 	a.host = domain;
 	a.sender = sender;
-	a.defaultdelivery = ls->defaultdelivery;
-	a.msgfd = 0;
-	a.sync_later = ls->sync_later;
-	a.sync_dev = ls->queue_dev;
 	code = local_deliver(&a, &out);
 	if (out.len > 0 && !fd_write_all(1, out.data, out.len) &&
 	    (code == 0 || code == QLX_UNSYNCED))
@@ -243,9 +240,12 @@ run_local(const struct lspawn *ls, const char *user, uid_t uid, gid_t gid,
 	_exit(code);
 }
 
-/* deliver: the delivery child, still root; returns its exit code */
+/* deliver: the delivery child, still root; returns its exit code. KNOWN
+ * is the root side's own answer for the user (quick_lookup), or NULL:
+ * look it up here. */
 static int
-deliver(const struct lspawn *ls, const struct spawn_request *req)
+deliver(const struct lspawn *ls, const struct spawn_request *req,
+	const struct users_entry *known)
 {
 	struct users_entry e = USERS_ENTRY_INIT;
 	const char *at, *domain;
@@ -266,7 +266,9 @@ deliver(const struct lspawn *ls, const struct spawn_request *req)
 		return 0; /* qmail: <@domain> is delivered to nowhere */
 	if (chdir(auto_qmail) == -1)
 		return QLX_SYS;
-	if (!lookup_cdb(local, &e))
+	if (known != NULL)
+		e = *known; /* this child's copy: never freed */
+	else if (!lookup_cdb(ls, local, &e))
 		lookup_getpw(ls, local, &e);
 	/* an extension without a .qmail file may belong to the alias user;
 	 * plain users and the alias user itself need no second try */
@@ -295,27 +297,25 @@ deliver(const struct lspawn *ls, const struct spawn_request *req)
 		  domain, req->sender, false);
 }
 
-/* quick_lookup: the root side's own lookup for a kept process: users/cdb,
- * then the passwd helper, waiting at most QUICK_WAIT_MS and never for a
- * full socket; true only for a clean answer. Anything else is left to a
- * delivery child, which looks again and reports as it always did. */
+/* quick_lookup: the root side's own lookup: users/cdb, then the passwd
+ * helper, waiting at most QUICK_WAIT_MS and never for a full socket; true
+ * only for a clean answer. Anything else is left to the delivery child,
+ * which looks again and reports as it always did. */
 static bool
 quick_lookup(struct lspawn *ls, const char *local, struct users_entry *e)
 {
 	struct strbuf out = STRBUF_INIT;
-	enum users_status st;
-	struct cdbx *db;
+	const char *why;
 	bool ok = false;
 	int code;
 
-	db = cdbx_open(ls->userscdb);
-	if (db == NULL && errno != ENOENT)
+	switch (cdb_lookup(ls, local, e, &why)) {
+	case USERS_FOUND:
+		return true;
+	case USERS_ERROR:
 		return false;
-	if (db != NULL) {
-		st = users_lookup(db, local, e);
-		cdbx_close(db);
-		if (st != USERS_NOTFOUND)
-			return st == USERS_FOUND;
+	case USERS_NOTFOUND:
+		break;
 	}
 	if (ls->pwsock == -1 || monotonic_ms() < ls->quick_off_until)
 		return false;
@@ -335,60 +335,41 @@ quick_lookup(struct lspawn *ls, const char *local, struct users_entry *e)
 	return ok;
 }
 
-/* keep_try: hands REQ to a kept process (keep.h) when the root side can
- * name the user at once and no alias fallback can follow (the address has
- * no extension, or it is the alias user's); returns the completion
- * descriptor, or -1: fork a delivery child */
-static int
-keep_try(struct lspawn *ls, const struct spawn_request *req, int msgfd,
-	 int outfd)
-{
-	struct users_entry e = USERS_ENTRY_INIT;
-	const char *at = strrchr(req->recipient, '@');
-	struct keep_job j;
-	char *local;
-	int sock = -1;
-
-	if (at == NULL || at == req->recipient)
-		return -1;
-	local = strndup(req->recipient, (size_t)(at - req->recipient));
-	if (local == NULL)
-		return -1;
-	if (quick_lookup(ls, local, &e) && e.uid != 0 && *e.home == '/' &&
-	    (*e.dash == '\0' || strcmp(e.user, auto_users[AU_ALIAS]) == 0)) {
-		j.user = e.user;
-		j.uid = e.uid;
-		j.gid = e.gid;
-		j.home = e.home;
-		j.local = local;
-		j.dash = e.dash;
-		j.ext = e.ext;
-		j.domain = at + 1;
-		j.sender = req->sender;
-		sock = keep_start(&ls->pool, &j, msgfd, outfd);
-	}
-	users_entry_free(&e);
-	free(local);
-	return sock;
-}
-
+/* start: the user is looked up once, here; a delivery that can go to a
+ * kept process (keep.h) goes there: the user is known and no alias
+ * fallback can follow (no extension, or the alias user's). Every other
+ * one runs in a child, which gets the answer (or looks itself when
+ * there was none). */
 static pid_t
 start(void *ctx, const struct spawn_request *req, int msgfd, int outfd,
       int *donefd)
 {
+	struct users_entry e = USERS_ENTRY_INIT;
 	struct lspawn *ls = ctx;
-	pid_t pid;
+	const char *at = strrchr(req->recipient, '@');
+	char *local = NULL;
+	bool known = false;
+	pid_t pid = 0;
 
-	*donefd = keep_try(ls, req, msgfd, outfd);
-	if (*donefd != -1)
-		return 0;
-	pid = fork();
-	if (pid != 0)
-		return pid;
-	if (!spawn_child_setup(msgfd, outfd))
-		_exit(QLX_SYS);
-	spawn_close_others_except(ls->pwsock);
-	_exit(deliver(ls, req));
+	*donefd = -1;
+	if (at != NULL && at != req->recipient &&
+	    (local = strndup(req->recipient, (size_t)(at - req->recipient))))
+		known = quick_lookup(ls, local, &e);
+	if (known && e.uid != 0 && *e.home == '/' &&
+	    (*e.dash == '\0' || strcmp(e.user, auto_users[AU_ALIAS]) == 0))
+		*donefd = keep_start(&ls->pool, &e, local, at + 1, req->sender,
+				     msgfd, outfd);
+	if (*donefd == -1)
+		pid = fork();
+	if (pid == 0 && *donefd == -1) {
+		if (!spawn_child_setup(msgfd, outfd))
+			_exit(QLX_SYS);
+		spawn_close_others_except(ls->pwsock);
+		_exit(deliver(ls, req, known ? &e : NULL));
+	}
+	users_entry_free(&e);
+	free(local);
+	return pid;
 }
 
 static int
@@ -462,17 +443,6 @@ report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
 	return true;
 }
 
-static void
-open_std_fds(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -487,8 +457,13 @@ main(int argc, char **argv)
 	die_init("qmail-lspawn");
 	if (argc != 2 || argv[1][0] == '\0')
 		die_perm("usage: qmail-lspawn defaultdelivery");
-	open_std_fds();
-	ls.defaultdelivery = argv[1];
+	spawn_std_fds();
+	memset(&ls, 0, sizeof ls);
+	for (i = 0; i < KEEP_MAX; i++)
+		ls.pool.k[i].sock = -1;
+	ls.pool.base.doit = true;
+	ls.pool.base.defaultdelivery = argv[1];
+	ls.pool.base.msgfd = 0;
 	if (!prot_user(auto_users[AU_QMAILP], &ls.qmailp_uid, &pwgid))
 		die_temp_sys("unable to find user %s", auto_users[AU_QMAILP]);
 	if (!prot_group(auto_groups[AG_NOFILES], &ls.nofiles_gid))
@@ -496,25 +471,19 @@ main(int argc, char **argv)
 			     auto_groups[AG_NOFILES]);
 	if (chdir(auto_queue) == -1)
 		die_temp_sys("unable to chdir to %s", auto_queue);
-	/* the delivery children inherit durable.c's answer for the queue's
-	 * file system, so they need not work it out again */
+	/* the delivery processes inherit durable.c's answer for the queue's
+	 * file system, so they need not work it out again; Maildirs there
+	 * leave new/ to qmail-send's barrier (local.h) */
 	qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	ls.sync_later = qfd != -1 && fstat(qfd, &sb) == 0 &&
-			durable_kind(qfd) != DURABLE_FSYNC &&
-			durable_barrier_reports_errors();
-	ls.queue_dev = ls.sync_later ? sb.st_dev : 0;
+	ls.pool.base.sync_later = qfd != -1 && fstat(qfd, &sb) == 0 &&
+				  durable_kind(qfd) != DURABLE_FSYNC &&
+				  durable_barrier_reports_errors();
+	ls.pool.base.sync_dev = ls.pool.base.sync_later ? sb.st_dev : 0;
 	if (qfd != -1)
 		close(qfd);
 	/* no helper: every lookup forks, as before */
 	ls.pwsock = pwhelper_start(ls.qmailp_uid, ls.nofiles_gid);
 	ls.userscdb = qmail_path("users/cdb");
-	ls.quick_off_until = 0;
-	memset(&ls.pool, 0, sizeof ls.pool);
-	for (i = 0; i < KEEP_MAX; i++)
-		ls.pool.k[i].sock = -1;
-	ls.pool.defaultdelivery = ls.defaultdelivery;
-	ls.pool.sync_later = ls.sync_later;
-	ls.pool.sync_dev = ls.queue_dev;
 	/* the delivery children need not read the time zone each: gmtime
 	 * reads it on first use (the mbox From_ line) */
 	tzset();
