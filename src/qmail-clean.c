@@ -11,14 +11,15 @@
  *               fsync mess/S: qmail-todo asks for it when a crash lost
  *               the mess/ name of a message committed as todo/S/N alone
  * answered by '+' (done, or nothing to do), '!' (failed; retry later) or
- * 'x' (malformed request). It also removes files in pid/ older than 36
- * hours, which a killed qmail-queue left behind, at start and then at most
- * once an hour. It exits 0 at end of input, 111 on a read or write error.
+ * 'x' (malformed request). It also removes files in pid/ and pid/T/
+ * older than 36 hours, which a killed qmail-queue left behind, at start
+ * and then at most once an hour. It exits 0 at end of input, 111 on a read or write error.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -36,28 +37,47 @@
 #define OSSIFIED     129600 /* 36 hours: longer than qmail-queue's 24 h */
 #define PID_INTERVAL 3600
 
+/* clean_dir: removes the regular files in DIR ("pid" or "pid/T")
+ * untouched for 36 hours */
 static void
-clean_pid_dir(time_t now)
+clean_dir(const char *name, time_t now)
 {
 	struct dirent *d;
 	struct stat st;
 	char path[300];
+	size_t nlen = strlen(name), len;
 	DIR *dir;
 
-	if ((dir = opendir("pid")) == NULL)
+	if ((dir = opendir(name)) == NULL)
 		return;
 	while ((d = readdir(dir)) != NULL) {
 		if (d->d_name[0] == '.')
 			continue;
-		if (strlen(d->d_name) + 5 > sizeof path)
+		len = strlen(d->d_name);
+		if (nlen + 1 + len + 1 > sizeof path)
 			continue;
-		memcpy(path, "pid/", 4);
-		memcpy(path + 4, d->d_name, strlen(d->d_name) + 1);
+		memcpy(path, name, nlen);
+		path[nlen] = '/';
+		memcpy(path + nlen + 1, d->d_name, len + 1);
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    now > st.st_atime + OSSIFIED)
 			unlink(path);
 	}
 	closedir(dir);
+}
+
+/* clean_pid_dir: pid/ itself (a queue made before pid/T) and each pid/T */
+static void
+clean_pid_dir(time_t now)
+{
+	char name[32];
+	unsigned long t;
+
+	clean_dir("pid", now);
+	for (t = 0; t < auto_split; t++) {
+		snprintf(name, sizeof name, "pid/%lu", t);
+		clean_dir(name, now);
+	}
 }
 
 enum request { REQ_MESS, REQ_TODO, REQ_LINK };

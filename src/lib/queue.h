@@ -2,9 +2,10 @@
  * queue.h - names of things in the queue (doc/INTERNALS.md has the layout).
  *
  * A message is known by the inode number N of its file mess/S/N, where
- * S = N mod auto_split. The split directories are mess, intd, todo, info,
- * local, remote and bounce; pid and lock are flat. Paths are relative to
- * the queue directory (auto_queue), where the queue programs chdir.
+ * S = N mod auto_split. The split directories are pid, mess, intd, todo,
+ * info, local, remote and bounce (pid/T is not named by N: queuewrite.c);
+ * lock is flat. Paths are relative to the queue directory (auto_queue),
+ * where the queue programs chdir.
  * queue_path writes "DIR/S/N" into OUT (replacing its contents); it fails
  * only on ENOMEM. Nothing here exits or touches the file system.
  */

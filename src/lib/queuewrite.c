@@ -154,21 +154,38 @@ open_excl(const char *path)
 	    0644);
 }
 
-/* pid_open: creates pid/<pid>.<time>.<n> exclusively; its inode is N */
+/* pid_open: creates pid/T/<pid>.<time>.<n> exclusively; its inode is N.
+ * T turns with every message a process writes: a new file takes its inode
+ * from its directory's block group, and setup puts each pid/T in a group
+ * of its own, so the message inodes, made and deleted at the queue's
+ * rate, come from conf-split groups instead of one (ext4 without a
+ * journal walks a group's recently deleted inodes at every creation:
+ * doc/PERFORMANCE.md "Queue directories in block groups of their own").
+ * A queue made before pid/T existed has only pid/: then that. */
 static bool
 pid_open(struct job *j)
 {
-	unsigned long seq;
+	static unsigned long turn;
+	unsigned long seq, t = (unsigned long)j->pid + turn++;
+	bool flat = false;
 	struct stat st;
+
+	t %= auto_split ? auto_split : 1;
 
 	for (seq = 1; seq <= PID_TRIES; seq++) {
 		j->pidfn.len = 0;
-		if (!strbuf_printf(&j->pidfn, "pid/%lu.%lld.%lu",
-			(unsigned long)j->pid, (long long)j->start, seq))
+		if (!(flat ? strbuf_printf(&j->pidfn, "pid/%lu.%lld.%lu",
+			       (unsigned long)j->pid, (long long)j->start, seq)
+			   : strbuf_printf(&j->pidfn, "pid/%lu/%lu.%lld.%lu", t,
+			       (unsigned long)j->pid, (long long)j->start, seq)))
 			return fail_nomem(j);
 		j->messfd = open_excl(j->pidfn.data);
 		if (j->messfd != -1)
 			break;
+		if (errno == ENOENT && !flat) {
+			flat = true;
+			seq--;
+		}
 	}
 	if (j->messfd == -1)
 		return fail(j, QQ_EXIT_PID, "cannot create a file in queue/pid");

@@ -327,6 +327,12 @@ class Instance:
     def queue_files(self, sub):
         return [p for p in glob.glob(self.path("queue", sub, "*", "*"))]
 
+    def pid_files(self):
+        """qmail-queue's scratch files: pid/T/* (and pid/* of a queue
+        made before pid/T), never the pid/T directories themselves."""
+        return [p for p in glob.glob(self.path("queue", "pid", "*")) +
+                self.queue_files("pid") if os.path.isfile(p)]
+
     def reset(self):
         """Stops everything and empties the queue and control files, so
         the next test starts from a fresh install."""
@@ -335,7 +341,7 @@ class Instance:
                     "bounce"):
             for p in self.queue_files(sub):
                 os.unlink(p)
-        for p in glob.glob(self.path("queue", "pid", "*")):
+        for p in self.pid_files():
             os.unlink(p)
         for p in glob.glob(self.path("control", "*")):
             os.unlink(p)

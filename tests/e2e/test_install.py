@@ -68,9 +68,9 @@ class InstallTest(unittest.TestCase):
         if not fs.startswith("ext2"):  # stat -f says ext2/ext3 for ext4
             self.skipTest("queue is on %s, not ext2/3/4" % fs)
         flagged = ["queue"] + ["queue/" + d for d in
-                               ("intd", "todo", "mess", "info", "local",
-                                "remote", "bounce")]
-        for rel in flagged + ["queue/pid", "queue/info/0"]:
+                               ("pid", "intd", "todo", "mess", "info",
+                                "local", "remote", "bounce")]
+        for rel in flagged + ["queue/pid/0", "queue/info/0"]:
             out = subprocess.run(["lsattr", "-d", p(rel)],
                                  capture_output=True, text=True,
                                  check=True).stdout.split()[0]

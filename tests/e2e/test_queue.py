@@ -85,7 +85,7 @@ class QueueTestCase(unittest.TestCase):
             self.assertEqual(queue_leftovers(inst),
                              {"todo": [], "intd": [], "mess": []},
                              "failure left files behind")
-            self.assertEqual(os.listdir(inst.path("queue", "pid")), [])
+            self.assertEqual(inst.pid_files(), [])
 
     def only_message(self, inst=None):
         """Returns (N, mess bytes, queue-form envelope) of the one queued
@@ -117,6 +117,8 @@ class TestQueueBasics(QueueTestCase):
         self.assertEqual(pwd.getpwuid(st.st_uid).pw_name, USERS["qmailq"])
         self.assertEqual(stat.S_IMODE(st.st_mode), 0o4711)
         want = [("queue", "qmailq", 0o751), ("queue/pid", "qmailq", 0o700),
+                ("queue/pid/0", "qmailq", 0o700),
+                ("queue/pid/%d" % (SPLIT - 1), "qmailq", 0o700),
                 ("queue/mess", "qmailq", 0o750),
                 ("queue/mess/0", "qmailq", 0o750),
                 ("queue/intd/0", "qmailq", 0o700),
@@ -177,7 +179,7 @@ class TestQueueBasics(QueueTestCase):
             self.assertEqual(pwd.getpwuid(st.st_uid).pw_name,
                              USERS["qmailq"])
             self.assertEqual(stat.S_IMODE(st.st_mode), 0o644)
-        self.assertEqual(os.listdir(self.inst.path("queue", "pid")), [])
+        self.assertEqual(self.inst.pid_files(), [])
 
     def test_empty_message_and_no_recipients(self):
         rc, err = run_qq(self.inst, b"", b"F\0\0")
@@ -295,7 +297,7 @@ class TestQueueBasics(QueueTestCase):
         self.assertIsNone(qrecord.record(tpath))
         self.assertEqual(os.stat(tpath).st_ino, os.stat(ipath).st_ino)
         self.assertTrue(todo.endswith(b"\0Fs@x\0Tr@y\0"), todo)
-        self.assertEqual(os.listdir(self.inst.path("queue", "pid")), [])
+        self.assertEqual(self.inst.pid_files(), [])
 
     def test_record_commit_fsync_failure_leaves_nothing(self):
         # the one fsync fails after the link into todo/: 53, and the
@@ -320,9 +322,7 @@ class TestQueueBasics(QueueTestCase):
         self.assertEqual(p.returncode, -signal.SIGKILL)
 
     def _pid_file_ends_with(self, msg):
-        d = self.inst.path("queue", "pid")
-        return any(read(os.path.join(d, f)).endswith(msg)
-                   for f in os.listdir(d))
+        return any(read(p).endswith(msg) for p in self.inst.pid_files())
 
     def test_kill9_while_waiting_for_the_envelope(self):
         msg = b"Subject: killed\n\n" + b"x" * 100000
@@ -351,13 +351,68 @@ class TestQueueBasics(QueueTestCase):
         try:
             p.stdin.write(b"Subject: half\n\n" + b"y" * 70000)
             p.stdin.flush()
-            wait_for(lambda: os.listdir(self.inst.path("queue", "pid")),
+            wait_for(lambda: self.inst.pid_files(),
                      20, what="pid/ file")
+            # a process's first message goes to pid/T with T = pid mod
+            # conf-split (the next ones turn on: each pid/T has a block
+            # group of its own)
+            self.assertEqual(
+                [os.path.relpath(os.path.dirname(f), self.inst.path("queue"))
+                 for f in self.inst.pid_files()],
+                ["pid/%d" % (p.pid % SPLIT)])
             self._kill(p)
             p.stdin.close()
         finally:
             os.close(w)
         self.assertNothingQueued(leftovers_ok=True)
+
+    def _pid_dirs(self):
+        return [self.inst.path("queue", "pid", str(t)) for t in range(SPLIT)]
+
+    def test_queue_made_before_pid_t_is_used_flat(self):
+        # a queue set up before pid/T existed has only pid/: qmail-queue
+        # makes its scratch name there instead of failing
+        for d in self._pid_dirs():
+            os.rmdir(d)
+        try:
+            p = self.inst.queue(b"Subject: flat\n\nx\n", "a@b", ["c@d"])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            n, mess, _ = self.only_message()
+            self.assertTrue(mess.endswith(b"Subject: flat\n\nx\n"))
+            self.assertEqual(self.inst.pid_files(), [])
+        finally:
+            q = pwd.getpwnam(USERS["qmailq"])
+            for d in self._pid_dirs():
+                if not os.path.isdir(d):
+                    os.mkdir(d, 0o700)
+                    os.chown(d, q.pw_uid, grp.getgrnam(GROUPS["qmail"]).gr_gid)
+
+    def test_qmail_clean_removes_ossified_pid_files(self):
+        # what a killed qmail-queue left in pid/ or pid/T/ goes after 36
+        # hours (by atime), at qmail-clean's start; younger files stay
+        old = time.time() - 37 * 3600
+        young = time.time() - 35 * 3600
+        made = {}
+        for rel, t in (("pid/1.1.1", old), ("pid/3/2.2.1", old),
+                       ("pid/%d/3.3.1" % (SPLIT - 1), old),
+                       ("pid/3/4.4.1", young), ("pid/5.5.1", young)):
+            path = self.inst.path("queue", rel)
+            with open(path, "wb") as f:
+                f.write(b"left")
+            os.utime(path, (t, t))
+            made[rel] = t == young
+        q = pwd.getpwnam(USERS["qmailq"])
+        r = subprocess.run([self.inst.bin("qmail-clean")],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           user=q.pw_uid, group=q.pw_gid, extra_groups=[],
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for rel, kept in made.items():
+            self.assertEqual(os.path.exists(self.inst.path("queue", rel)),
+                             kept, rel)
+        for rel, kept in made.items():
+            if kept:
+                os.unlink(self.inst.path("queue", rel))
 
     def test_trigger_is_pulled(self):
         fifo = self.inst.path("queue", "lock", "trigger")

@@ -259,7 +259,7 @@ class QueuedTest(unittest.TestCase):
         s.connect(self.sock)
         s.close()
         self.assertNothingQueued()
-        self.assertEqual(os.listdir(self.inst.path("queue", "pid")), [])
+        self.assertEqual(self.inst.pid_files(), [])
         pid, code = self.client(b"Subject: t\n\nx\n",
                                 b"Fa@b\0Tpostmaster@testhost.example\0\0")
         self.assertEqual(code, b"\0")
