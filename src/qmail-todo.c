@@ -70,6 +70,8 @@ struct todo {
 	size_t npending;
 	unsigned long pending_set[PENDING_SLOTS]; /* 0: empty */
 	long long checkpoint_at; /* monotonic ms, when npending > 0 */
+	size_t unanswered;	/* D records qmail-send has not yet taken */
+	bool send_gone;		/* qmail-send's pipe broke or ended */
 	unsigned char boot[16]; /* this boot's id (qxattr.h), or zeros */
 	time_t btime;		/* when this boot began, or 0 */
 	unsigned char value[QXATTR_MAX]; /* an envelope record */
@@ -80,6 +82,7 @@ struct todo {
 static void send_log(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static void checkpoint(struct todo *t);
+static void wait_answers(struct todo *t);
 
 /* the state lost_send checkpoints; set once in main */
 static struct todo *the_todo;
@@ -97,6 +100,7 @@ lost_send(void)
 
 	if (!once && the_todo != NULL) {
 		once = true;
+		the_todo->send_gone = true;
 		checkpoint(the_todo);
 	}
 	errno = err;
@@ -151,12 +155,16 @@ reread(struct todo *t)
 	t->rw = fresh;
 }
 
-/* handle_byte: one byte from qmail-send; returns true for '+' */
+/* handle_byte: one byte from qmail-send; returns true for '+', which
+ * answers the oldest D not yet answered */
 static bool
 handle_byte(struct todo *t, char c)
 {
 	switch (c) {
 	case '+':
+		if (t->unanswered == 0)
+			die_temp("protocol error: qmail-send sent + unasked");
+		t->unanswered--;
 		return true;
 	case 'H':
 		t->flag_reread = true;
@@ -273,6 +281,7 @@ checkpoint(struct todo *t)
 {
 	if (t->npending == 0)
 		return;
+	wait_answers(t);
 	if (!durable_barrier(t->queuefd)) {
 		int err = errno;
 
@@ -321,7 +330,9 @@ read_send(struct todo *t, bool wait)
 		if (r == 0) {
 			/* qmail-send went away: nothing is lost; what is
 			 * pending is made durable so a restart does not redo
-			 * it */
+			 * it (its next start finds them in local/ and
+			 * remote/, taken or not) */
+			t->send_gone = true;
 			checkpoint(t);
 			_exit(0);
 		}
@@ -331,6 +342,15 @@ read_send(struct todo *t, bool wait)
 		if (wait)
 			return plus;
 	}
+}
+
+/* wait_answers: blocks until qmail-send has taken every D sent (or is
+ * gone: then read_send does not return) */
+static void
+wait_answers(struct todo *t)
+{
+	while (t->unanswered > 0 && !t->send_gone)
+		read_send(t, true);
 }
 
 static void
@@ -694,19 +714,25 @@ process(struct todo *t, unsigned long id)
 		goto closein;
 	close(fd);
 	fd = -1;
-	/* tell qmail-send, and wait until it has taken the message */
+	/* tell qmail-send. Its '+' must come before todo/S/N goes (so that
+	 * it knows the message before a scan could miss it); with a
+	 * checkpoint to come, that wait is the checkpoint's, and the next
+	 * message is prepared meanwhile instead of one message per turn of
+	 * qmail-send's loop (answers come in order, at most PENDING_MAX
+	 * outstanding: far less than a pipe holds) */
 	i = snprintf(msg, sizeof msg, "D%c%lu",
 		     ch[0].fd != -1 ? (ch[1].fd != -1 ? 'B' : 'L')
 				    : (ch[1].fd != -1 ? 'R' : 'X'),
 		     id);
 	if (!fd_write_all(FD_TOSEND, msg, (size_t)i + 1))
 		lost_send();
-	while (!read_send(t, true))
-		;
+	t->unanswered++;
 	if (t->kind == DURABLE_BARRIER)
 		pending_add(t, id);
-	else
+	else {
+		wait_answers(t);
 		clean_todo(&id, 1);
+	}
 	ok = true;
 	goto out;
 badrecord:

@@ -171,18 +171,9 @@ job_close(struct send *st, size_t j)
 	if (job->sender.cap > 4096)
 		strbuf_free(&job->sender);
 	if (job->hiteof && job->numtodo == 0) {
-		if (queue_path(&st->fn, chan_dir[c], job->id) &&
-		    unlink(st->fn.data) == 0) {
-			sched_chan_gone(st, c, job->id);
-			sched_done_add(st, job->id, st->now);
-			return;
-		}
-		log_begin();
-		log_add("warning: unable to unlink ");
-		log_add(st->fn.data ? st->fn.data : chan_dir[c]);
-		log_add("; will try again later");
-		log_end();
-		dt = st->now + SLEEP_SYSFAIL;
+		/* then sched_chan_gone and sched_done_add (remover.c) */
+		remove_chan(st, c, job->id);
+		return;
 	}
 	sched_chan(st, c, job->id, dt, false);
 }

@@ -27,9 +27,10 @@
 
 #include "auto.h"
 #include "send.h"
+#include "spawner.h"
 
 #define SLEEP_FUZZ  1
-#define MAX_POLLFDS 8
+#define MAX_POLLFDS 10
 
 static volatile sig_atomic_t got_term, got_alrm, got_hup;
 
@@ -78,6 +79,51 @@ signals_setup(sigset_t *waitmask)
 	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
+}
+
+pid_t
+helper_fork(int *to, int *from, int keep)
+{
+	int req[2], rep[2];
+	pid_t pid;
+
+	if (pipe2(req, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(rep, O_CLOEXEC) == -1) {
+		close(req[0]);
+		close(req[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
+
+		/* qmail-send decides when it ends: end of file on fd 0 */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGALRM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1)
+			_exit(111);
+		/* not the spawner, clean and todo pipes */
+		spawn_close_others_except(keep);
+		return 0;
+	}
+	close(req[0]);
+	close(rep[1]);
+	if (pid == -1) {
+		close(req[1]);
+		close(rep[0]);
+		return -1;
+	}
+	*to = req[1];
+	*from = rep[0];
+	return pid;
 }
 
 static void
@@ -184,6 +230,7 @@ main(void)
 	if (st.queuefd == -1)
 		cannot_start("unable to open the queue directory");
 	unsynced_init(&st); /* without it qmail-send syncs by itself */
+	remover_init(&st); /* without it qmail-send unlinks by itself */
 	st.now = time(NULL);
 	if (!deliver_init(&st))
 		cannot_start("hath the daemon spawn no fire?");
@@ -200,6 +247,8 @@ main(void)
 		n = 0;
 		deliver_pollfds(&st, p, &n);
 		todo_pollfd(&st, p, &n);
+		clean_pollfd(&st, p, &n);
+		remover_pollfd(&st, p, &n);
 		unsynced_pollfd(&st, p, &n);
 		deliver_wakeup(&st, &wakeup);
 		sched_wakeup(&st, &wakeup);
@@ -216,12 +265,16 @@ main(void)
 		unsynced_io(&st, p, n);
 		unsynced_flush(&st, false);
 		todo_io(&st, p, n);
+		clean_io(&st, p, n);
+		remover_io(&st, p, n);
 		handle_flags(&st);
 		deliver_passes(&st);
 		sched_do(&st);
 	}
 	unsynced_flush(&st, true);
 	todo_tell(&st, 'X');
+	remover_drain(&st);
+	clean_drain(&st);
 	sched_finish(&st);
 	send_free(&st);
 	log_str("status: exiting");

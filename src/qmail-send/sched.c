@@ -39,8 +39,6 @@
 #include "queue.h"
 #include "send.h"
 
-#define FD_TOCLEAN   5
-#define FD_FROMCLEAN 6
 #define BATCH        100
 
 static const char *const chan_dir[CHANNELS] = {"local", "remote"};
@@ -236,33 +234,6 @@ sched_run_now(struct send *st)
 }
 
 bool
-sched_clean(struct send *st, const char *path)
-{
-	char answer;
-	ssize_t r;
-
-	if (!fd_write_all(FD_TOCLEAN, path, strlen(path) + 1))
-		goto died;
-	do
-		r = read(FD_FROMCLEAN, &answer, 1);
-	while (r == -1 && errno == EINTR);
-	if (r != 1)
-		goto died;
-	if (answer == '+')
-		return true;
-	log_begin();
-	log_add("warning: qmail-clean unable to clean up ");
-	log_add(path);
-	log_end();
-	return false;
-died:
-	if (!st->flag_exit)
-		log_str("alert: oh no! lost qmail-clean connection! dying...");
-	st->flag_exit = true;
-	return false;
-}
-
-bool
 sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 	      time_t *birth)
 {
@@ -296,6 +267,11 @@ messdone(struct send *st, unsigned long id)
 {
 	int c;
 
+	/* an unlink of its files is under way: its answer comes back here
+	 * (a channel file) or finishes the message (info/) */
+	if (remove_pending(st, id))
+		return;
+
 	for (c = 0; c < CHANNELS; c++)
 		switch (exists(st, chan_dir[c], id)) {
 		case 1:
@@ -324,13 +300,7 @@ messdone(struct send *st, unsigned long id)
 	log_add("end msg ");
 	log_addnum(id);
 	log_end();
-	if (!queue_path(&st->fn, "info", id) || unlink(st->fn.data) == -1) {
-		warn_file("warning: unable to unlink ", &st->fn,
-			  "; will try again later");
-		goto fail;
-	}
-	if (queue_path(&st->fn, "mess", id))
-		sched_clean(st, st->fn.data);
+	remove_info(st, id); /* then clean_mess (remover.c) */
 	return;
 fail:
 	sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
@@ -380,8 +350,7 @@ cleanup_step(struct send *st)
 			continue;
 		if (exists(st, "info", id) != 0 || exists(st, "todo", id) != 0)
 			continue;
-		queue_path(&st->fn, "mess", id);
-		sched_clean(st, st->fn.data);
+		clean_mess(st, id);
 	}
 }
 

@@ -13,6 +13,8 @@
  *              scan of info/, finishing messages, the periodic cleanup
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
+ *   clean.c    the pipe to qmail-clean (mess/S/N removals, pipelined)
+ *   remover.c  qmail-send's own unlinks, done by a child (qmail-remover)
  *   unsynced.c local successes that wait for a barrier on the queue's
  *              file system before they count; the syncer child
  * Memory: a channel keeps in memory only the messages due within
@@ -58,6 +60,8 @@
 #define SCHED_RESCAN  300    /* seconds between passes over the channel dirs */
 #define UNSYNCED_MAX  1024   /* 'k' successes waiting for one barrier */
 #define UNSYNCED_MS   500    /* ... at most this long after the first */
+#define CLEAN_MAX     1024   /* requests to qmail-clean not yet answered */
+#define RM_MAX        1024   /* unlinks asked of qmail-remover, unanswered */
 
 struct conf {
 	unsigned long lifetime;
@@ -92,6 +96,11 @@ struct unsynced {
 	size_t job;   /* the delivery's job, still open */
 	off_t mpos;   /* its record's T */
 	long long at; /* monotonic ms: its 'k' came */
+};
+
+struct rm_req {
+	unsigned long id;
+	int what; /* CHAN_LOCAL, CHAN_REMOTE, or CHANNELS for info/ */
 };
 
 struct pass {
@@ -143,6 +152,15 @@ struct send {
 	int todo_in, todo_out;
 	bool todo_alive;
 	struct strbuf todo_buf;
+	/* qmail-clean: mess/S/N requests not yet answered (clean.c) */
+	unsigned long clean_ids[CLEAN_MAX]; /* a ring, oldest at head */
+	size_t clean_head, clean_n;
+	bool clean_dead;
+	/* qmail-remover: unlinks asked, not yet answered (remover.c) */
+	int remover_to, remover_from; /* its pipes, or -1: unlink inline */
+	pid_t remover_pid;
+	struct rm_req rm[RM_MAX]; /* a ring, oldest at head */
+	size_t rm_head, rm_n;
 	/* cleanup of mess/ leftovers */
 	time_t cleanup_time;
 	bool cleanup_running;
@@ -171,6 +189,14 @@ struct send {
 	/* scratch file names */
 	struct strbuf fn, fn2;
 };
+
+/* main.c */
+/* helper_fork: a child of qmail-send with a request pipe as its fd 0 and
+ * a reply pipe as its fd 1, fd 2 shared, KEEP (if >= 3) kept, every other
+ * descriptor closed, and TERM, HUP, ALRM and INT ignored: returns 0 in the
+ * child; in qmail-send its pid, with *TO and *FROM its pipes' other ends
+ * (close-on-exec), or -1 */
+pid_t helper_fork(int *to, int *from, int keep);
 
 /* log.c */
 void log_begin(void);
@@ -210,7 +236,6 @@ void sched_chan(struct send *st, int c, unsigned long id, time_t dt,
 void sched_chan_gone(struct send *st, int c, unsigned long id);
 void sched_do(struct send *st);
 void sched_wakeup(const struct send *st, time_t *wakeup);
-bool sched_clean(struct send *st, const char *path);
 bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 		   time_t *birth);
 
@@ -226,6 +251,21 @@ void unsynced_timeout(const struct send *st, struct timespec *ts);
 bool bounces_add(struct send *st, unsigned long id, const char *recip,
 		 const char *report);
 bool bounces_inject(struct send *st, unsigned long id);
+
+/* clean.c */
+void clean_mess(struct send *st, unsigned long id);
+void clean_pollfd(const struct send *st, struct pollfd *p, size_t *n);
+void clean_io(struct send *st, const struct pollfd *p, size_t n);
+void clean_drain(struct send *st);
+
+/* remover.c */
+void remover_init(struct send *st);
+void remove_chan(struct send *st, int c, unsigned long id);
+void remove_info(struct send *st, unsigned long id);
+bool remove_pending(const struct send *st, unsigned long id);
+void remover_pollfd(const struct send *st, struct pollfd *p, size_t *n);
+void remover_io(struct send *st, const struct pollfd *p, size_t n);
+void remover_drain(struct send *st);
 
 /* todo.c */
 void todo_init(struct send *st);

@@ -36,7 +36,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -46,7 +45,6 @@
 #include "durable.h"
 #include "monotonic.h"
 #include "send.h"
-#include "spawner.h"
 
 /* due_at: when the next barrier is due (entries are waiting): the
  * oldest waiting success plus UNSYNCED_MS */
@@ -89,7 +87,7 @@ syncer(int qfd)
 void
 unsynced_init(struct send *st)
 {
-	int req[2], rep[2], qfd;
+	int qfd;
 	pid_t pid;
 
 	st->syncer_to = st->syncer_from = -1;
@@ -97,47 +95,11 @@ unsynced_init(struct send *st)
 	/* an open of its own: syncfs reports an error once per open file */
 	if ((qfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
-	if (pipe2(req, O_CLOEXEC) == -1) {
-		close(qfd);
-		return;
-	}
-	if (pipe2(rep, O_CLOEXEC) == -1) {
-		close(qfd);
-		close(req[0]);
-		close(req[1]);
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		struct sigaction sa;
-		sigset_t none;
-
-		/* qmail-send decides when it ends: end of file on fd 0 */
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_IGN;
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGALRM, &sa, NULL);
-		sigaction(SIGINT, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(req[0], 0) == -1 || dup2(rep[1], 1) == -1)
-			_exit(111);
-		/* not the spawner, clean and todo pipes */
-		spawn_close_others_except(qfd);
+	pid = helper_fork(&st->syncer_to, &st->syncer_from, qfd);
+	if (pid == 0)
 		syncer(qfd);
-	}
 	close(qfd);
-	close(req[0]);
-	close(rep[1]);
-	if (pid == -1) {
-		close(req[1]);
-		close(rep[0]);
-		return;
-	}
 	st->syncer_pid = pid;
-	st->syncer_to = req[1];
-	st->syncer_from = rep[0];
 }
 
 /* finish: the first N waiting entries are marked done (a barrier that

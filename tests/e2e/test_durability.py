@@ -189,8 +189,8 @@ class TestWriteOrder(unittest.TestCase):
         """Checks that the Maildir link into new/ is followed by the
         syncer's (qmail-send's child's) syncfs and fsync of the queue,
         then qmail-send's 'D' mark in local/S/N, then the unlink of
-        local/S/N, and that new/ is never fsynced; returns the index of
-        the link."""
+        local/S/N (by qmail-send's child qmail-remover), and that new/ is
+        never fsynced; returns the index of the link."""
         link = self.index(send, lambda c: c[1] in ("link", "linkat") and
                           "new/" in c[2], "link into new/")
         named = self.index(send, lambda c: c[1] == "prctl" and
@@ -208,7 +208,12 @@ class TestWriteOrder(unittest.TestCase):
         fs = sfs + 1 + self.index(
             send[sfs + 1:], lambda c: c[0] == syncer and c[1] == "fsync"
             and c[2].endswith("/queue>"), "the syncer's fsync")
-        gone = self.index(send, lambda c: c[0] == spid and
+        # qmail-send's own unlinks are done by its child qmail-remover
+        named = self.index(send, lambda c: c[1] == "prctl" and
+                           '"qmail-remover"' in c[2], "the remover's name")
+        remover = send[named][0]
+        self.assertNotIn(remover, (spid, syncer))
+        gone = self.index(send, lambda c: c[0] == remover and
                           c[1] in ("unlink", "unlinkat") and
                           "local/" in c[2], "the unlink of local/S/N")
         self.assertLess(link, sfs)

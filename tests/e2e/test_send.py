@@ -723,6 +723,52 @@ class SendTest(unittest.TestCase):
         self.assertEqual(len(maildir_messages(os.path.join(u.home,
                                                             "Maildir"))), 3)
 
+    def remover_pid(self, send):
+        """The remover: qmail-send's child that does its unlinks."""
+        def find():
+            return [p for p in group_pids(send.pid)
+                    if _comm(p) == "qmail-remover" and _ppid(p) == send.pid]
+        return wait_for(find, 10, what="the remover")[0]
+
+    def test_remover_unlinks_for_qmail_send(self):
+        # info/S/N and local/S/N go through qmail-send's child
+        # qmail-remover (so that the main loop does not wait on them): it
+        # runs as qmail-send's user and holds only its two pipes and
+        # qmail-send's stderr; a finished message leaves nothing behind
+        u = self.user("qmtsremove")
+        send = self.inst.start()
+        rm = self.remover_pid(send)
+        with open("/proc/%d/status" % rm) as f:
+            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        with open("/proc/%d/status" % send.pid) as f:
+            suids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        self.assertEqual(uids, suids)
+        self.assertNotEqual(uids[0], "0")
+        fds = {int(fd): os.readlink("/proc/%d/fd/%s" % (rm, fd))
+               for fd in os.listdir("/proc/%d/fd" % rm)}
+        self.assertEqual(sorted(fds), [0, 1, 2], fds)
+        self.assertTrue(fds[0].startswith("pipe:"), fds)
+        self.assertTrue(fds[1].startswith("pipe:"), fds)
+        for n in range(5):
+            self.queue("s@example.org", ["qmtsremove@testhost.example"],
+                       n=n)
+        self.wait_mail(u, 5)
+        self.wait_queue_empty()
+        self.assertEqual(count_in_log(self.inst, r"^end msg \d+$"), 5)
+        self.assertEqual(count_in_log(self.inst, r"^warning: "), 0)
+
+    def test_remover_gone_qmail_send_unlinks_by_itself(self):
+        u = self.user("qmtsnorm")
+        send = self.inst.start()
+        os.kill(self.remover_pid(send), signal.SIGKILL)
+        for n in range(3):
+            self.queue("s@example.org", ["qmtsnorm@testhost.example"], n=n)
+        self.wait_mail(u, 3)
+        self.wait_queue_empty()
+        self.wait_log(r"^warning: the queue remover is gone; qmail-send "
+                      r"unlinks by itself$")
+        self.assertEqual(count_in_log(self.inst, r"^end msg \d+$"), 3)
+
     def test_failed_checkpoint_stops_and_prepares_again(self):
         # qmail-todo's checkpoint (ext2/ext4 without a journal) fails:
         # it is not tried again (syncfs reports an error once); qmail-todo

@@ -1,0 +1,237 @@
+/*
+ * remover.c - qmail-send's own unlinks of info/S/N, local/S/N and
+ * remote/S/N, done by a child (qmail-remover: same user, only its two
+ * pipes) so that the main loop does not wait on them.
+ *
+ * Each unlink frees the file's block, and on ext4 without a journal
+ * mounted with `discard` the kernel discards it before unlink returns: a
+ * device round trip per file, two per message. Done inline, a burst of
+ * finished messages held qmail-send away from its deliveries for tens of
+ * milliseconds at a time (doc/PERFORMANCE.md). The child takes "PATH\0"
+ * requests on fd 0 and answers each, in order, with '+' (gone, or was not
+ * there) or '!' (unlink failed) on fd 1; it ends at end of file.
+ *
+ * What follows an unlink happens when its answer comes, exactly as it did
+ * after the inline unlink: a channel file's removal lets the message be
+ * finished (sched_done_add); info/'s lets mess/S/N go (clean_mess); a
+ * failure is logged and tried again later. Without the child (it could
+ * not be started, or died) the unlink is done inline again.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "iobuf.h"
+#include "queue.h"
+#include "send.h"
+
+#define RM_INFO CHANNELS /* the ring's "what" for info/S/N */
+
+static const char *const rm_dir[CHANNELS + 1] = {"local", "remote", "info"};
+
+/* remover: the child's loop */
+static _Noreturn void
+remover(void)
+{
+	char buf[4096];
+	size_t have = 0;
+
+	(void)prctl(PR_SET_NAME, "qmail-remover");
+	for (;;) {
+		char *nul;
+		ssize_t r = read(0, buf + have, sizeof buf - have);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			_exit(0);
+		have += (size_t)r;
+		while ((nul = memchr(buf, '\0', have)) != NULL) {
+			size_t len = (size_t)(nul - buf) + 1;
+			char c = unlink(buf) == 0 || errno == ENOENT ? '+'
+								     : '!';
+
+			if (write(1, &c, 1) != 1)
+				_exit(0);
+			memmove(buf, buf + len, have - len);
+			have -= len;
+		}
+		if (have == sizeof buf)
+			_exit(111); /* no request is that long */
+	}
+}
+
+void
+remover_init(struct send *st)
+{
+	st->remover_to = st->remover_from = -1;
+	st->remover_pid = helper_fork(&st->remover_to, &st->remover_from, -1);
+	if (st->remover_pid == 0)
+		remover();
+}
+
+/* removed: what follows the unlink of WHAT's file of ID; OK is its
+ * outcome */
+static void
+removed(struct send *st, unsigned long id, int what, bool ok)
+{
+	if (!ok) {
+		if (queue_path(&st->fn2, rm_dir[what], id)) {
+			log_begin();
+			log_add("warning: unable to unlink ");
+			log_add(st->fn2.data);
+			log_add("; will try again later");
+			log_end();
+		}
+		if (what == RM_INFO)
+			sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
+		else
+			sched_chan(st, what, id, st->now + SLEEP_SYSFAIL,
+				   false);
+		return;
+	}
+	if (what == RM_INFO) {
+		clean_mess(st, id);
+		return;
+	}
+	sched_chan_gone(st, what, id);
+	sched_done_add(st, id, st->now);
+}
+
+/* remover_gone: no more unlinks by the child; WARN when it went away
+ * (not at qmail-send's exit) */
+static void
+remover_gone(struct send *st, bool warn)
+{
+	if (warn && st->remover_to != -1)
+		log_str("warning: the queue remover is gone; qmail-send "
+			"unlinks by itself");
+	if (st->remover_to != -1)
+		close(st->remover_to);
+	if (st->remover_from != -1)
+		close(st->remover_from);
+	st->remover_to = st->remover_from = -1;
+	/* reaped if it is dead already (else at its exit, by init) */
+	if (st->remover_pid > 0 &&
+	    waitpid(st->remover_pid, NULL, WNOHANG) == st->remover_pid)
+		st->remover_pid = -1;
+	/* what it was asked and did not answer is done inline */
+	while (st->rm_n > 0) {
+		struct rm_req q = st->rm[st->rm_head];
+
+		st->rm_head = (st->rm_head + 1) % RM_MAX;
+		st->rm_n--;
+		if (queue_path(&st->fn2, rm_dir[q.what], q.id))
+			removed(st, q.id, q.what,
+				unlink(st->fn2.data) == 0 || errno == ENOENT);
+	}
+}
+
+/* read_answers: what has come from the child; WAIT blocks for one */
+static void
+read_answers(struct send *st, bool wait)
+{
+	char buf[RM_MAX];
+	ssize_t r;
+	size_t i;
+
+	if (st->rm_n == 0 || st->remover_from == -1)
+		return;
+	if (!wait) {
+		struct pollfd p = {st->remover_from, POLLIN, 0};
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+	}
+	do
+		r = read(st->remover_from, buf, st->rm_n);
+	while (r == -1 && errno == EINTR);
+	if (r <= 0) {
+		remover_gone(st, true);
+		return;
+	}
+	for (i = 0; i < (size_t)r; i++) {
+		struct rm_req q = st->rm[st->rm_head];
+
+		st->rm_head = (st->rm_head + 1) % RM_MAX;
+		st->rm_n--;
+		removed(st, q.id, q.what, buf[i] == '+');
+	}
+}
+
+/* request: WHAT's file of ID goes, now or when the child answers */
+static void
+request(struct send *st, unsigned long id, int what)
+{
+	size_t tail;
+
+	if (st->rm_n == RM_MAX)
+		read_answers(st, true);
+	if (st->remover_to != -1 && queue_path(&st->fn2, rm_dir[what], id) &&
+	    !fd_write_all(st->remover_to, st->fn2.data, st->fn2.len + 1))
+		remover_gone(st, true); /* clobbers fn2 */
+	if (st->remover_to == -1) {
+		removed(st, id, what, queue_path(&st->fn2, rm_dir[what], id) &&
+		    (unlink(st->fn2.data) == 0 || errno == ENOENT));
+		return;
+	}
+	tail = (st->rm_head + st->rm_n) % RM_MAX;
+	st->rm[tail].id = id;
+	st->rm[tail].what = what;
+	st->rm_n++;
+}
+
+void
+remove_chan(struct send *st, int c, unsigned long id)
+{
+	request(st, id, c);
+}
+
+void
+remove_info(struct send *st, unsigned long id)
+{
+	request(st, id, RM_INFO);
+}
+
+bool
+remove_pending(const struct send *st, unsigned long id)
+{
+	for (size_t i = 0; i < st->rm_n; i++)
+		if (st->rm[(st->rm_head + i) % RM_MAX].id == id)
+			return true;
+	return false;
+}
+
+void
+remover_pollfd(const struct send *st, struct pollfd *p, size_t *n)
+{
+	if (st->rm_n == 0 || st->remover_from == -1)
+		return;
+	p[*n].fd = st->remover_from;
+	p[*n].events = POLLIN;
+	p[*n].revents = 0;
+	(*n)++;
+}
+
+void
+remover_io(struct send *st, const struct pollfd *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (st->remover_from != -1 && p[i].fd == st->remover_from &&
+		    p[i].revents) {
+			read_answers(st, false);
+			return;
+		}
+}
+
+void
+remover_drain(struct send *st)
+{
+	while (st->rm_n > 0 && st->remover_from != -1)
+		read_answers(st, true);
+	if (st->remover_to != -1)
+		remover_gone(st, false); /* end of file: the child exits */
+}
