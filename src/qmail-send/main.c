@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ pid_t
 helper_fork(int *to, int *from, int keep)
 {
 	int req[2], rep[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (pipe2(req, O_CLOEXEC) == -1)
 		return -1;
@@ -94,11 +95,17 @@ helper_fork(int *to, int *from, int keep)
 		close(req[1]);
 		return -1;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
 		struct sigaction sa;
 		sigset_t none;
 
+		/* never outlives qmail-send: requests it buffered must not
+		 * run while a new qmail-send reuses the names */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(111);
 		/* qmail-send decides when it ends: end of file on fd 0 */
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = SIG_IGN;

@@ -114,19 +114,23 @@ remover_gone(struct send *st, bool warn)
 	if (st->remover_from != -1)
 		close(st->remover_from);
 	st->remover_to = st->remover_from = -1;
-	/* reaped if it is dead already (else at its exit, by init) */
-	if (st->remover_pid > 0 &&
-	    waitpid(st->remover_pid, NULL, WNOHANG) == st->remover_pid)
+	/* it is dead or at end of file (its requests are closed): reaped
+	 * at once */
+	if (st->remover_pid > 0) {
+		while (waitpid(st->remover_pid, NULL, 0) == -1 &&
+		       errno == EINTR)
+			;
 		st->remover_pid = -1;
+	}
 	/* what it was asked and did not answer is done inline */
 	while (st->rm_n > 0) {
 		struct rm_req q = st->rm[st->rm_head];
 
 		st->rm_head = (st->rm_head + 1) % RM_MAX;
 		st->rm_n--;
-		if (queue_path(&st->fn2, rm_dir[q.what], q.id))
-			removed(st, q.id, q.what,
-				unlink(st->fn2.data) == 0 || errno == ENOENT);
+		removed(st, q.id, q.what,
+			queue_path(&st->fn2, rm_dir[q.what], q.id) &&
+			    (unlink(st->fn2.data) == 0 || errno == ENOENT));
 	}
 }
 
@@ -170,7 +174,12 @@ request(struct send *st, unsigned long id, int what)
 
 	if (st->rm_n == RM_MAX)
 		read_answers(st, true);
-	if (st->remover_to != -1 && queue_path(&st->fn2, rm_dir[what], id) &&
+	if (!queue_path(&st->fn2, rm_dir[what], id)) {
+		removed(st, id, what, false); /* out of memory: later */
+		return;
+	}
+	/* every ring entry is a request written, so answers match */
+	if (st->remover_to != -1 &&
 	    !fd_write_all(st->remover_to, st->fn2.data, st->fn2.len + 1))
 		remover_gone(st, true); /* clobbers fn2 */
 	if (st->remover_to == -1) {

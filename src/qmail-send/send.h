@@ -193,7 +193,8 @@ struct send {
 /* main.c */
 /* helper_fork: a child of qmail-send with a request pipe as its fd 0 and
  * a reply pipe as its fd 1, fd 2 shared, KEEP (if >= 3) kept, every other
- * descriptor closed, and TERM, HUP, ALRM and INT ignored: returns 0 in the
+ * descriptor closed, TERM, HUP, ALRM and INT ignored, and killed when
+ * qmail-send dies (PR_SET_PDEATHSIG): returns 0 in the
  * child; in qmail-send its pid, with *TO and *FROM its pipes' other ends
  * (close-on-exec), or -1 */
 pid_t helper_fork(int *to, int *from, int keep);
