@@ -53,11 +53,27 @@ def _have_tools():
                                          "umount", "losetup"))
 
 
+UNFINISHED = re.compile(r"^(\d+) +(.*) <unfinished \.\.\.>$")
+RESUMED = re.compile(r"^(\d+) +<\.\.\. \w+ resumed>(.*)$")
+
+
 def parse(path):
-    """Returns [(pid, syscall, args, result)] of a strace -f -y log."""
+    """Returns [(pid, syscall, args, result)] of a strace -f -y log; a
+    call that another process's interrupted ("<unfinished ...>", then
+    "<... resumed>") counts where it ended."""
     out = []
+    begun = {}
     with open(path, errors="replace") as f:
         for line in f:
+            line = line.rstrip("\n")
+            m = UNFINISHED.match(line)
+            if m:
+                begun[m.group(1)] = m.group(2)
+                continue
+            m = RESUMED.match(line)
+            if m and m.group(1) in begun:
+                line = "%s %s%s" % (m.group(1), begun.pop(m.group(1)),
+                                    m.group(2))
             m = LINE.match(line)
             if m:
                 out.append((m.group(1), m.group(2), m.group(3),
