@@ -602,6 +602,43 @@ class LocalDeliveryTest(unittest.TestCase):
             self.kept_pid(s, 2, "qmtlkeepidle@example.com", u), pid)
         self.assertEqual(s.close(), 0)
 
+    def test_all_kept_processes_busy_forks_a_child(self):
+        """With 16 kept processes (KEEP_MAX) busy for 16 users, a
+        delivery to a 17th user runs in a forked child instead of waiting
+        or failing; all 17 succeed, and only the 16 kept processes stay
+        after them."""
+        users = [self.user("qmtlbusy%d" % i) for i in range(17)]
+        for u in users:
+            u.write(".qmail", "|echo $PPID > \"$HOME/ppid\"; "
+                    "while [ ! -e \"$HOME/go\" ]; do sleep 0.05; done\n")
+        s = self.lspawn()
+        for i, u in enumerate(users):
+            s.request(i + 1, self.queue_message(), "sender@example.net",
+                      "%s@example.com" % u.name)
+        pids = []
+        for u in users:
+            ppid = os.path.join(u.home, "ppid")
+            for _ in range(600):
+                if os.path.exists(ppid) and os.path.getsize(ppid):
+                    break
+                time.sleep(0.05)
+            with open(ppid) as f:
+                pids.append(int(f.read().strip()))
+        self.assertEqual(len(set(pids)), 17, pids)
+        for u in users:
+            with open(os.path.join(u.home, "go"), "w"):
+                pass
+        slots = set()
+        for _ in users:
+            slot, status, text = s.reply()
+            self.assertSuccess(status, text, maildir=False)
+            slots.add(slot)
+        self.assertEqual(slots, set(range(1, 18)))
+        time.sleep(0.5)
+        alive = [p for p in pids if os.path.exists("/proc/%d" % p)]
+        self.assertEqual(len(alive), 16, pids)
+        self.assertEqual(s.close(), 0)
+
     # .qmail lookup
     def test_extension_and_default_chain(self):
         u = self.user("qmtlchain")
