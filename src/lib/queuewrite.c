@@ -166,12 +166,11 @@ static bool
 pid_open(struct job *j)
 {
 	static unsigned long turn;
+	static bool flat; /* found no pid/T: stays so for this process */
 	unsigned long seq, t = (unsigned long)j->pid + turn++;
-	bool flat = false;
 	struct stat st;
 
 	t %= auto_split ? auto_split : 1;
-
 	for (seq = 1; seq <= PID_TRIES; seq++) {
 		j->pidfn.len = 0;
 		if (!(flat ? strbuf_printf(&j->pidfn, "pid/%lu.%lld.%lu",

@@ -219,6 +219,8 @@ main(void)
 
 	memset(&st, 0, sizeof st);
 	st.next_delid = 1;
+	clean_init(&st);
+	reqpipe_init(&st.remover, -1, -1); /* remover_init starts it */
 	signals_setup(&waitmask);
 	/* fds 0-8 are qmail-send's own: the qmail-queue (or QMAILQUEUE
 	 * filter) it runs for a bounce must not hold the spawner, clean and

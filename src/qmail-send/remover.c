@@ -67,14 +67,16 @@ remover(void)
 void
 remover_init(struct send *st)
 {
-	st->remover_to = st->remover_from = -1;
-	st->remover_pid = helper_fork(&st->remover_to, &st->remover_from, -1);
+	int to = -1, from = -1;
+
+	st->remover_pid = helper_fork(&to, &from, -1);
 	if (st->remover_pid == 0)
 		remover();
+	reqpipe_init(&st->remover, to, from);
 }
 
 /* removed: what follows the unlink of WHAT's file of ID; OK is its
- * outcome */
+ * outcome (a reqpipe_answer_fn) */
 static void
 removed(struct send *st, unsigned long id, int what, bool ok)
 {
@@ -101,19 +103,28 @@ removed(struct send *st, unsigned long id, int what, bool ok)
 	sched_done_add(st, id, st->now);
 }
 
+/* unlink_now: WHAT's file of ID goes inline; then as removed */
+static void
+unlink_now(struct send *st, unsigned long id, int what)
+{
+	removed(st, id, what, queue_path(&st->fn2, rm_dir[what], id) &&
+		(unlink(st->fn2.data) == 0 || errno == ENOENT));
+}
+
 /* remover_gone: no more unlinks by the child; WARN when it went away
  * (not at qmail-send's exit) */
 static void
 remover_gone(struct send *st, bool warn)
 {
-	if (warn && st->remover_to != -1)
+	unsigned long id;
+	int what;
+
+	if (st->remover.to == -1)
+		return;
+	if (warn)
 		log_str("warning: the queue remover is gone; qmail-send "
 			"unlinks by itself");
-	if (st->remover_to != -1)
-		close(st->remover_to);
-	if (st->remover_from != -1)
-		close(st->remover_from);
-	st->remover_to = st->remover_from = -1;
+	reqpipe_close(&st->remover);
 	/* it is dead or at end of file (its requests are closed): reaped
 	 * at once */
 	if (st->remover_pid > 0) {
@@ -123,74 +134,28 @@ remover_gone(struct send *st, bool warn)
 		st->remover_pid = -1;
 	}
 	/* what it was asked and did not answer is done inline */
-	while (st->rm_n > 0) {
-		struct rm_req q = st->rm[st->rm_head];
-
-		st->rm_head = (st->rm_head + 1) % RM_MAX;
-		st->rm_n--;
-		removed(st, q.id, q.what,
-			queue_path(&st->fn2, rm_dir[q.what], q.id) &&
-			    (unlink(st->fn2.data) == 0 || errno == ENOENT));
-	}
-}
-
-/* read_answers: what has come from the child; WAIT blocks for one */
-static void
-read_answers(struct send *st, bool wait)
-{
-	char buf[RM_MAX];
-	ssize_t r;
-	size_t i;
-
-	if (st->rm_n == 0 || st->remover_from == -1)
-		return;
-	if (!wait) {
-		struct pollfd p = {st->remover_from, POLLIN, 0};
-
-		if (poll(&p, 1, 0) <= 0)
-			return;
-	}
-	do
-		r = read(st->remover_from, buf, st->rm_n);
-	while (r == -1 && errno == EINTR);
-	if (r <= 0) {
-		remover_gone(st, true);
-		return;
-	}
-	for (i = 0; i < (size_t)r; i++) {
-		struct rm_req q = st->rm[st->rm_head];
-
-		st->rm_head = (st->rm_head + 1) % RM_MAX;
-		st->rm_n--;
-		removed(st, q.id, q.what, buf[i] == '+');
-	}
+	while (reqpipe_pop(&st->remover, &id, &what))
+		unlink_now(st, id, what);
 }
 
 /* request: WHAT's file of ID goes, now or when the child answers */
 static void
 request(struct send *st, unsigned long id, int what)
 {
-	size_t tail;
-
-	if (st->rm_n == RM_MAX)
-		read_answers(st, true);
-	if (!queue_path(&st->fn2, rm_dir[what], id)) {
-		removed(st, id, what, false); /* out of memory: later */
-		return;
+	if (st->remover.to != -1 &&
+	    !reqpipe_room(st, &st->remover, removed))
+		remover_gone(st, true);
+	if (st->remover.to != -1) {
+		if (!queue_path(&st->fn2, rm_dir[what], id)) {
+			removed(st, id, what, false); /* out of memory: later */
+			return;
+		}
+		if (reqpipe_ask(&st->remover, st->fn2.data, st->fn2.len + 1,
+				id, what))
+			return;
+		remover_gone(st, true);
 	}
-	/* every ring entry is a request written, so answers match */
-	if (st->remover_to != -1 &&
-	    !fd_write_all(st->remover_to, st->fn2.data, st->fn2.len + 1))
-		remover_gone(st, true); /* clobbers fn2 */
-	if (st->remover_to == -1) {
-		removed(st, id, what, queue_path(&st->fn2, rm_dir[what], id) &&
-		    (unlink(st->fn2.data) == 0 || errno == ENOENT));
-		return;
-	}
-	tail = (st->rm_head + st->rm_n) % RM_MAX;
-	st->rm[tail].id = id;
-	st->rm[tail].what = what;
-	st->rm_n++;
+	unlink_now(st, id, what);
 }
 
 void
@@ -208,39 +173,28 @@ remove_info(struct send *st, unsigned long id)
 bool
 remove_pending(const struct send *st, unsigned long id)
 {
-	for (size_t i = 0; i < st->rm_n; i++)
-		if (st->rm[(st->rm_head + i) % RM_MAX].id == id)
-			return true;
-	return false;
+	return reqpipe_has(&st->remover, id);
 }
 
 void
 remover_pollfd(const struct send *st, struct pollfd *p, size_t *n)
 {
-	if (st->rm_n == 0 || st->remover_from == -1)
-		return;
-	p[*n].fd = st->remover_from;
-	p[*n].events = POLLIN;
-	p[*n].revents = 0;
-	(*n)++;
+	reqpipe_pollfd(&st->remover, p, n);
 }
 
 void
 remover_io(struct send *st, const struct pollfd *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (st->remover_from != -1 && p[i].fd == st->remover_from &&
-		    p[i].revents) {
-			read_answers(st, false);
-			return;
-		}
+	if (reqpipe_ready(&st->remover, p, n) &&
+	    !reqpipe_take(st, &st->remover, false, removed))
+		remover_gone(st, true);
 }
 
 void
 remover_drain(struct send *st)
 {
-	while (st->rm_n > 0 && st->remover_from != -1)
-		read_answers(st, true);
-	if (st->remover_to != -1)
-		remover_gone(st, false); /* end of file: the child exits */
+	while (st->remover.n > 0 && st->remover.to != -1)
+		if (!reqpipe_take(st, &st->remover, true, removed))
+			remover_gone(st, true);
+	remover_gone(st, false); /* end of file: the child exits */
 }

@@ -13,6 +13,7 @@
  *              scan of info/, finishing messages, the periodic cleanup
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
+ *   reqpipe.c  requests to a helper, answered in order, not waited for
  *   clean.c    the pipe to qmail-clean (mess/S/N removals, pipelined)
  *   remover.c  qmail-send's own unlinks, done by a child (qmail-remover)
  *   unsynced.c local successes that wait for a barrier on the queue's
@@ -60,8 +61,7 @@
 #define SCHED_RESCAN  300    /* seconds between passes over the channel dirs */
 #define UNSYNCED_MAX  1024   /* 'k' successes waiting for one barrier */
 #define UNSYNCED_MS   500    /* ... at most this long after the first */
-#define CLEAN_MAX     1024   /* requests to qmail-clean not yet answered */
-#define RM_MAX        1024   /* unlinks asked of qmail-remover, unanswered */
+#define REQPIPE_MAX   1024   /* requests to a helper not yet answered */
 
 struct conf {
 	unsigned long lifetime;
@@ -98,9 +98,14 @@ struct unsynced {
 	long long at; /* monotonic ms: its 'k' came */
 };
 
-struct rm_req {
-	unsigned long id;
-	int what; /* CHAN_LOCAL, CHAN_REMOTE, or CHANNELS for info/ */
+/* a helper's pipes and its requests not yet answered (reqpipe.c) */
+struct reqpipe {
+	int to, from; /* -1: closed */
+	struct {
+		unsigned long id;
+		int what; /* the caller's kind of request */
+	} q[REQPIPE_MAX]; /* a ring, oldest at head */
+	size_t head, n;
 };
 
 struct pass {
@@ -152,15 +157,11 @@ struct send {
 	int todo_in, todo_out;
 	bool todo_alive;
 	struct strbuf todo_buf;
-	/* qmail-clean: mess/S/N requests not yet answered (clean.c) */
-	unsigned long clean_ids[CLEAN_MAX]; /* a ring, oldest at head */
-	size_t clean_head, clean_n;
-	bool clean_dead;
-	/* qmail-remover: unlinks asked, not yet answered (remover.c) */
-	int remover_to, remover_from; /* its pipes, or -1: unlink inline */
+	/* qmail-clean: mess/S/N requests (clean.c); closed once it died */
+	struct reqpipe clean;
+	/* qmail-remover (remover.c); closed: qmail-send unlinks inline */
+	struct reqpipe remover;
 	pid_t remover_pid;
-	struct rm_req rm[RM_MAX]; /* a ring, oldest at head */
-	size_t rm_head, rm_n;
 	/* cleanup of mess/ leftovers */
 	time_t cleanup_time;
 	bool cleanup_running;
@@ -253,7 +254,29 @@ bool bounces_add(struct send *st, unsigned long id, const char *recip,
 		 const char *report);
 bool bounces_inject(struct send *st, unsigned long id);
 
+/* reqpipe.c: answers are taken in order, each given to the caller's
+ * reqpipe_answer_fn with its request's id and kind and whether it was
+ * '+'. reqpipe_take reads what has come (WAIT: at least one answer) and
+ * returns false when the helper is gone; reqpipe_room makes room for one
+ * more request (false: gone); reqpipe_ask writes REQ[0..LEN) and
+ * remembers it (false: not written, nothing remembered). */
+typedef void reqpipe_answer_fn(struct send *st, unsigned long id, int what,
+			       bool ok);
+void reqpipe_init(struct reqpipe *rp, int to, int from);
+void reqpipe_close(struct reqpipe *rp);
+bool reqpipe_take(struct send *st, struct reqpipe *rp, bool wait,
+		  reqpipe_answer_fn *fn);
+bool reqpipe_room(struct send *st, struct reqpipe *rp, reqpipe_answer_fn *fn);
+bool reqpipe_ask(struct reqpipe *rp, const char *req, size_t len,
+		 unsigned long id, int what);
+bool reqpipe_pop(struct reqpipe *rp, unsigned long *id, int *what);
+bool reqpipe_has(const struct reqpipe *rp, unsigned long id);
+void reqpipe_pollfd(const struct reqpipe *rp, struct pollfd *p, size_t *n);
+bool reqpipe_ready(const struct reqpipe *rp, const struct pollfd *p,
+		   size_t n);
+
 /* clean.c */
+void clean_init(struct send *st);
 void clean_mess(struct send *st, unsigned long id);
 void clean_pollfd(const struct send *st, struct pollfd *p, size_t *n);
 void clean_io(struct send *st, const struct pollfd *p, size_t n);
