@@ -757,6 +757,35 @@ class SendTest(unittest.TestCase):
         self.assertEqual(count_in_log(self.inst, r"^end msg \d+$"), 5)
         self.assertEqual(count_in_log(self.inst, r"^warning: "), 0)
 
+    def test_helpers_die_with_qmail_send(self):
+        # the syncer and the remover never outlive qmail-send (a remover's
+        # buffered unlinks must not run beside a new qmail-send): kill -9
+        # of qmail-send alone takes both with it, even stopped ones that
+        # could not see the end of their input (PR_SET_PDEATHSIG)
+        send = self.inst.start()
+        helpers = [self.remover_pid(send), self.syncer_pid(send)]
+
+        def cont():
+            for p in helpers:
+                try:
+                    os.kill(p, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+        self.addCleanup(cont)
+        for p in helpers:
+            os.kill(p, signal.SIGSTOP)
+        os.kill(send.pid, signal.SIGKILL)
+        send.wait()
+        self.inst.send = None
+        self.inst.log.close()
+        wait_for(lambda: not any(os.path.exists("/proc/%d" % p) and
+                                 _comm(p) in ("qmail-remover",
+                                              "qmail-syncer")
+                                 for p in helpers), 10,
+                 what="the helpers to die with qmail-send")
+        wait_for(lambda: not group_pids(send.pid), 20,
+                 what="the rest of the set to go")
+
     def test_remover_gone_qmail_send_unlinks_by_itself(self):
         u = self.user("qmtsnorm")
         send = self.inst.start()
