@@ -20,8 +20,8 @@
  * delivers them (from the page cache) but does not remove them (it waits
  * for todo/S/N to go), and a scan skips them.
  *
- * todo/ is scanned when qmail-send says S, whenever lock/trigger fires,
- * and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
+ * todo/ is scanned when qmail-send says S, whenever lock/trigger fires
+ * (at most once per SCAN_GAP_MS), and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
  * Exit: 0 on X from qmail-send or when it goes away; 111 when it cannot
  * start (controls, queue directory) or a pipe is broken.
  */
@@ -59,6 +59,7 @@
 #define PENDING_SLOTS 4096 /* the hash set of their ids: a power of 2 */
 #define CHECKPOINT_MS 500
 #define RELINK_AFTER  60 /* s: a live qmail-queue links mess/S/N sooner */
+#define SCAN_GAP_MS   5  /* between scans a trigger asks for: see main */
 
 struct todo {
 	struct rewrite rw;
@@ -807,6 +808,7 @@ main(int argc, char **argv)
 	const char *failed;
 	struct pollfd p[2];
 	time_t next_scan, now;
+	long long scanned_at = 0; /* monotonic ms */
 	bool want_scan = true;
 	int timeout;
 
@@ -858,14 +860,22 @@ main(int argc, char **argv)
 	}
 	next_scan = 0;
 	while (!t.flag_exit) {
+		long long gap;
+
 		if (t.flag_reread) {
 			t.flag_reread = false;
 			reread(&t);
 		}
 		now = time(NULL);
-		if (want_scan || now >= next_scan) {
+		/* a scan reads every todo/ entry, those waiting for the
+		 * checkpoint too: under a steady inflow a scan per trigger
+		 * read the same hundreds of entries for each message, so
+		 * triggers within SCAN_GAP_MS of a scan wait for the next */
+		gap = scanned_at + SCAN_GAP_MS - monotonic_ms();
+		if ((want_scan && gap <= 0) || now >= next_scan) {
 			want_scan = false;
 			next_scan = now + SLEEP_TODO;
+			scanned_at = monotonic_ms();
 			drain_trigger(t.trigger);
 			scan(&t);
 			continue;
@@ -874,8 +884,11 @@ main(int argc, char **argv)
 		p[0].fd = FD_FROMSEND;
 		p[0].events = POLLIN;
 		p[1].fd = t.trigger;
-		p[1].events = POLLIN;
+		/* a trigger already seen stays readable until the scan */
+		p[1].events = want_scan ? 0 : POLLIN;
 		timeout = (int)(next_scan - now) * 1000;
+		if (want_scan && gap < timeout)
+			timeout = (int)gap;
 		if (t.npending > 0) {
 			long long left = t.checkpoint_at - monotonic_ms();
 
