@@ -375,13 +375,13 @@ start(void *ctx, const struct spawn_request *req, int msgfd, int outfd,
 static int
 done(void *ctx, int donefd)
 {
-	return keep_done(&((struct lspawn *)ctx)->pool, donefd);
+	return kept_done(&((struct lspawn *)ctx)->pool.kept, donefd);
 }
 
 static int
 tick(void *ctx)
 {
-	return keep_tick(&((struct lspawn *)ctx)->pool);
+	return kept_tick(&((struct lspawn *)ctx)->pool.kept);
 }
 
 static bool
@@ -451,7 +451,6 @@ main(int argc, char **argv)
 	struct lspawn ls;
 	struct stat sb;
 	gid_t pwgid;
-	unsigned i;
 	int qfd;
 
 	die_init("qmail-lspawn");
@@ -459,8 +458,7 @@ main(int argc, char **argv)
 		die_perm("usage: qmail-lspawn defaultdelivery");
 	spawn_std_fds();
 	memset(&ls, 0, sizeof ls);
-	for (i = 0; i < KEEP_MAX; i++)
-		ls.pool.k[i].sock = -1;
+	keep_init(&ls.pool);
 	ls.pool.base.doit = true;
 	ls.pool.base.defaultdelivery = argv[1];
 	ls.pool.base.msgfd = 0;
