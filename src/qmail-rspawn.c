@@ -5,9 +5,12 @@
  *
  * Speaks the spawner protocol of doc/INTERNALS.md on fds 0 and 1 (see
  * spawner.h). For each request it runs `qmail-remote host sender recipient`
- * with the message on fd 0: qmail-remote's code (remote_main, linked in)
- * in a forked child, without an exec (doc/PERFORMANCE.md "Relay without
- * exec"), or the program $QMAILREMOTE names. It folds the report
+ * with the message on fd 0: qmail-remote's code (linked in) in a process
+ * it keeps for the recipients' domain and the sender's (kept.h,
+ * remote_serve: the SMTP session stays open between deliveries), in a
+ * forked child when all of those are busy (remote_main; both without an
+ * exec, doc/PERFORMANCE.md "Relay without exec"), or the program
+ * $QMAILREMOTE names. It folds the report
  * (qmail-remote(8): one r/h/s report per recipient, then K/Z/D for the
  * message, each ending in \0) into one reply, as qmail's qmail-rspawn
  * does. When qmail-remote cannot be run,
@@ -25,23 +28,65 @@
 
 #include "auto.h"
 #include "die.h"
+#include "kept.h"
 #include "qmail-remote/remote.h"
 #include "spawner.h"
 #include "strbuf.h"
 
+#define KEPT_REMOTE	     32	   /* kept processes at once */
+#define KEPT_REMOTE_IDLE_MS  2000  /* an idle one (and its session) goes */
+#define KEPT_REMOTE_USES     1000  /* deliveries before one is let go */
+
 struct rspawn {
-	char *remote; /* $QMAILREMOTE, or NULL: remote_main in the child */
+	char *remote; /* $QMAILREMOTE, or NULL: qmail-remote's code here */
+	struct kept_pool pool;
 };
+
+/* serve: a kept process (kept.h) */
+static void
+serve(void *ctx, const void *arg, int sock)
+{
+	(void)ctx;
+	(void)arg;
+	remote_serve(sock);
+}
+
+/* kept_key: KEY = the recipients' domain and the sender's, lower-cased;
+ * a kept process checks the rest of what routes a delivery itself */
+static bool
+kept_key(struct strbuf *key, const struct spawn_request *req)
+{
+	const char *at = strrchr(req->sender, '@');
+
+	if (!strbuf_appends(key, strrchr(req->recipient, '@') + 1) ||
+	    !strbuf_append(key, "", 1) ||
+	    !strbuf_appends(key, at != NULL ? at + 1 : ""))
+		return false;
+	strbuf_lower(key);
+	return true;
+}
 
 static pid_t
 start(void *ctx, const struct spawn_request *req, int msgfd, int outfd,
       int *donefd)
 {
-	const struct rspawn *rs = ctx;
+	struct rspawn *rs = ctx;
+	struct strbuf key = STRBUF_INIT;
+	const char *field[3];
 	char *args[5];
 	pid_t pid;
 
-	(void)donefd; /* always a child of its own */
+	*donefd = -1;
+	if (rs->remote == NULL && kept_key(&key, req)) {
+		field[0] = strrchr(req->recipient, '@') + 1;
+		field[1] = req->sender;
+		field[2] = req->recipient;
+		*donefd = kept_start(&rs->pool, key.data, key.len, NULL, field,
+				     3, msgfd, outfd);
+	}
+	strbuf_free(&key);
+	if (*donefd != -1)
+		return 0;
 	pid = fork();
 	if (pid != 0)
 		return pid;
@@ -125,6 +170,18 @@ fold(const char *s, size_t len, struct strbuf *reply)
 	return true;
 }
 
+static int
+done(void *ctx, int donefd)
+{
+	return kept_done(&((struct rspawn *)ctx)->pool, donefd);
+}
+
+static int
+tick(void *ctx)
+{
+	return kept_tick(&((struct rspawn *)ctx)->pool);
+}
+
 static bool
 report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
        struct strbuf *reply)
@@ -158,9 +215,9 @@ report(void *ctx, int wstat, const char *output, size_t len, bool truncated,
 int
 main(int argc, char **argv)
 {
-	static const struct spawn_ops ops = {start, report, "qmail-rspawn", NULL,
-					     NULL};
-	struct rspawn rs = {NULL};
+	static const struct spawn_ops ops = {start, report, "qmail-rspawn", done,
+					     tick};
+	struct rspawn rs;
 	const char *env;
 
 	(void)argv;
@@ -168,6 +225,9 @@ main(int argc, char **argv)
 	if (argc != 1)
 		die_perm("usage: qmail-rspawn");
 	spawn_std_fds();
+	memset(&rs, 0, sizeof rs);
+	kept_init(&rs.pool, KEPT_REMOTE, KEPT_REMOTE_USES, KEPT_REMOTE_IDLE_MS,
+		  serve, NULL);
 	env = getenv("QMAILREMOTE");
 	if (env != NULL && *env != '\0')
 		rs.remote = (char *)env;

@@ -16,9 +16,19 @@
  * peer is sanitized. Besides the timeout on each read and write, a whole
  * session has a time limit (session_limit), so a peer that trickles a
  * byte just inside every timeout cannot hold a delivery for ever.
+ *
+ * remote_serve runs the same delivery for one job after another in a
+ * process qmail-rspawn keeps (kept.h), and keeps the SMTP session to a
+ * destination open between them (doc/qmail-remote.8, "Kept sessions"):
+ * a delivery whose destination (dest_key: everything that chose and set
+ * up the connection) is the open session's goes out on it from MAIL on,
+ * and over a new connection when the peer turns out to have gone. Every
+ * job reads the control files again, as the program does.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -34,19 +44,37 @@
 #include "dns.h"
 #include "idn.h"
 #include "ipme.h"
+#include "kept.h"
+#include "monotonic.h"
 #include "remote.h"
 #include "routes.h"
 #include "smtputf8.h"
+#include "spawner.h"
 #include "tcpto.h"
 #include "tlsdest.h"
 
-#define ADDR_MAX 1000
+#define ADDR_MAX	1000
+#define KEPT_SESSION_MS 60000 /* a kept session is not reused after this */
 
 static struct remote rm;
 static char **all_rcpts;   /* the arguments */
 static size_t *rcpt_index; /* argument -> valid recipient, or SIZE_MAX */
 static size_t all_nrcpt;
 static const char **bad_reason; /* argument -> why it is unusable */
+
+/* the SMTP session kept open between jobs (remote_serve) */
+static struct {
+	bool on;	   /* this process keeps sessions */
+	struct session *s; /* NULL: none open */
+	int fd;
+	struct strbuf dest; /* the dest_key it was opened for */
+	char peer[IPADDR_STRLEN];
+	long long since; /* monotonic ms of the connect */
+} kept = {false, NULL, -1, STRBUF_INIT, "", 0};
+
+/* in remote_serve, finish() ends the job here instead of the process */
+static sigjmp_buf job_end;
+static bool in_job;
 
 /* the session deadline: SIGALRM shuts the socket down, which every read
  * and write (plain or TLS) sees at once as a dead connection */
@@ -191,6 +219,9 @@ finish(void)
 	redact(&out);
 	if (!fd_write_all(1, out.data, out.len))
 		_exit(111);
+	strbuf_free(&out);
+	if (in_job)
+		siglongjmp(job_end, 1);
 	_exit(0);
 }
 
@@ -238,6 +269,7 @@ read_message(void)
 	char chunk[65536];
 	ssize_t r;
 
+	strbuf_truncate(&msg, 0);
 	for (;;) {
 		r = read(0, chunk, sizeof chunk);
 		if (r == 0)
@@ -675,9 +707,10 @@ session_limit(void)
 }
 
 /* runs one session on FD under the deadline; a session that ran out of
- * time ends the delivery with a Z (like a timeout, not the next peer) */
+ * time ends the delivery with a Z (like a timeout, not the next peer).
+ * KEEP as smtp_session's (NULL for QMTP and for the program). */
 static enum session_result
-run_session(int fd, bool is_qmtp)
+run_session(int fd, bool is_qmtp, struct session **keep)
 {
 	enum session_result r;
 	bool duplicate;
@@ -686,11 +719,15 @@ run_session(int fd, bool is_qmtp)
 	deadline_hit = 0;
 	deadline_fd = fd;
 	alarm(rm.session_limit);
-	r = is_qmtp ? qmtp_session(&rm, fd) : smtp_session(&rm, fd);
+	r = is_qmtp ? qmtp_session(&rm, fd) : smtp_session(&rm, fd, keep);
 	alarm(0);
 	deadline_fd = -1;
 	if (!deadline_hit || rm.mstatus == 'K' || rm.mstatus == 'D')
 		return r;
+	if (keep != NULL) {
+		smtp_end(*keep, false); /* the deadline shut the socket */
+		*keep = NULL;
+	}
 	duplicate = rm.mtext.data != NULL &&
 	    strstr(rm.mtext.data, "Possible duplicate!") != NULL;
 	snprintf(text, sizeof text, " but the session took longer than its"
@@ -700,44 +737,153 @@ run_session(int fd, bool is_qmtp)
 	return SESSION_DONE;
 }
 
-_Noreturn void
-remote_main(int argc, char **argv)
+/* kept_close: ends the kept session, with QUIT when SAY_QUIT */
+static void
+kept_close(bool say_quit)
 {
-	struct sigaction sa;
+	smtp_end(kept.s, say_quit);
+	kept.s = NULL;
+	if (kept.fd != -1)
+		close(kept.fd);
+	kept.fd = -1;
+}
+
+/* adds S and its terminating \0 to the key K */
+static void
+key_add(struct strbuf *k, const char *s)
+{
+	xstrbuf_append(k, s, strlen(s) + 1);
+}
+
+/* dest_key: K = everything that chooses and sets up the connection for
+ * this delivery: port, relay or domain, source address and HELO, the TLS
+ * rule and client certificate, the credentials */
+static void
+dest_key(struct strbuf *k, const struct route *route, const char *domain,
+    unsigned port, const struct ipaddr *local)
+{
+	char n[64];
+
+	strbuf_truncate(k, 0);
+	snprintf(n, sizeof n, "%u %d %d %u %d %d", port, route->use_mx,
+	    route->bracketed, rm.tls.verifydepth, (int)rm.tls.level,
+	    rm.tls_implicit);
+	key_add(k, n);
+	key_add(k, route->use_mx ? domain : route->host);
+	if (local != NULL)
+		ipaddr_format(local, n);
+	key_add(k, local != NULL ? n : "");
+	key_add(k, rm.helo);
+	key_add(k, rm.tls_host);
+	key_add(k, rm.tls.cafile);
+	key_add(k, rm.tls.ciphers);
+	key_add(k, rm.tls.fingerprint);
+	key_add(k, rm.have_cert ? rm.cert.certfile : "");
+	key_add(k, rm.have_cert ? rm.cert.keyfile : "");
+	key_add(k, rm.have_cert ? rm.cert.password : "");
+	key_add(k, rm.auth ? rm.user : "");
+	key_add(k, rm.auth ? rm.password : "");
+}
+
+/* try_kept: delivers on the kept session when it is for DEST and still
+ * there; false when the delivery must connect (the session, if any, is
+ * then gone). True: the report is set. */
+static bool
+try_kept(const struct strbuf *dest)
+{
+	if (kept.s == NULL)
+		return false;
+	if (kept.dest.len != dest->len ||
+	    memcmp(kept.dest.data, dest->data, dest->len) != 0 ||
+	    monotonic_ms() - kept.since > KEPT_SESSION_MS ||
+	    !smtp_reusable(kept.s, kept.fd)) {
+		kept_close(true);
+		return false;
+	}
+	memcpy(rm.peer, kept.peer, sizeof rm.peer);
+	rm.mstatus = 0;
+	report_clear_rcpts(&rm);
+	if (run_session(kept.fd, false, &kept.s) == SESSION_STALE) {
+		kept_close(false);
+		rm.mstatus = 0;
+		report_clear_rcpts(&rm);
+		return false;
+	}
+	if (kept.s == NULL)
+		kept_close(false);
+	return true;
+}
+
+/* job_reset: forgets the last job's delivery state (remote_serve) */
+static void
+job_reset(void)
+{
+	struct strbuf wire = rm.wire, mtext = rm.mtext;
+	size_t i;
+
+	if (rcpt_index != NULL)
+		for (i = 0; i < rm.nrcpt; i++)
+			free(rm.rcpt_ascii[i]);
+	if (rm.rtext != NULL)
+		for (i = 0; i <= rm.nrcpt; i++)
+			strbuf_free(&rm.rtext[i]);
+	free(rcpt_index);
+	free(bad_reason);
+	free(rm.rcpts);
+	free(rm.rcpt_ascii);
+	free(rm.rcpt_class);
+	free(rm.rstatus);
+	free(rm.rtext);
+	free((char *)rm.sender_ascii);
+	strlist_free(&rm.secrets);
+	rcpt_index = NULL;
+	bad_reason = NULL;
+	memset(&rm, 0, sizeof rm);
+	strbuf_truncate(&wire, 0);
+	strbuf_truncate(&mtext, 0);
+	rm.wire = wire;
+	rm.mtext = mtext;
+}
+
+/* what one delivery reads and builds, kept across jobs so that the end
+ * of a job (finish, from anywhere) leaves nothing allocated behind */
+static struct {
+	struct strlist qmtp, smtp, auths, tlsd, certs;
+	struct strbuf tcpto_path, domain, helo, saved, t, dest;
+} job;
+
+static void
+job_buffers(void)
+{
+	strlist_free(&job.qmtp);
+	strlist_free(&job.smtp);
+	strlist_free(&job.auths);
+	strlist_free(&job.tlsd);
+	strlist_free(&job.certs);
+	strbuf_truncate(&job.tcpto_path, 0);
+	strbuf_truncate(&job.domain, 0);
+	strbuf_truncate(&job.helo, 0);
+	strbuf_truncate(&job.saved, 0);
+	strbuf_truncate(&job.t, 0);
+}
+
+/* deliver: one delivery, argv as the program's; ends in finish() */
+static _Noreturn void
+deliver(int argc, char **argv)
+{
 	static struct dns_peers peers;
-	struct strlist qmtp = STRLIST_INIT, smtp = STRLIST_INIT;
-	struct strlist auths = STRLIST_INIT, tlsd = STRLIST_INIT;
-	struct strlist certs = STRLIST_INIT;
 	static struct tcpto tt;
-	struct strbuf tcpto_path = STRBUF_INIT;
 	uint64_t now, window;
 	const char *route_file = NULL;
-	struct strbuf domain = STRBUF_INIT, helo = STRBUF_INIT;
-	struct strbuf saved = STRBUF_INIT, t = STRBUF_INIT;
 	struct route route;
 	struct ipaddr local;
-	bool have_local, relay = false, is_qmtp = false, tried = false;
+	bool have_local, is_qmtp = false, tried = false;
 	char saved_kind = 0;
 	int timeout_connect, fd;
 	unsigned port;
 	size_t i, n;
 
-	die_init("qmail-remote");
-	if (argc < 4) {
-		static const char usage[] = "Dqmail-remote was invoked"
-		    " improperly. (#5.3.5)\n";
-
-		(void)fd_write_all(1, usage, sizeof usage);
-		die_perm("usage: qmail-remote host sender recip...");
-	}
-	signal(SIGPIPE, SIG_IGN);
-	/* no SA_RESTART: a blocked write returns as soon as it fires */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) == -1)
-		fail('Z', "System resources temporarily unavailable."
-		    " (#4.3.0)");
+	job_buffers();
 	rm.sender = argv[2];
 	set_rcpts(argc - 3, argv + 3);
 	if (chdir(auto_qmail) == -1)
@@ -756,11 +902,11 @@ remote_main(int argc, char **argv)
 		    " UTF-8. (#5.1.7)");
 	if (rm.nrcpt == 0)
 		fail('D', "No valid recipient address. (#5.1.3)");
-	switch (ctl_read_line(&helo, "control/helohost")) {
+	switch (ctl_read_line(&job.helo, "control/helohost")) {
 	case CTL_OK:
 		break;
 	case CTL_MISSING:
-		if (ctl_read_line(&helo, "control/me") != CTL_OK)
+		if (ctl_read_line(&job.helo, "control/me") != CTL_OK)
 			fail_control();
 		break;
 	case CTL_ERROR:
@@ -768,10 +914,10 @@ remote_main(int argc, char **argv)
 	}
 	timeout_connect = read_timeout("control/timeoutconnect", 60);
 	rm.timeout_remote = read_timeout("control/timeoutremote", 1200);
-	have_local = source_address(&local, &helo);
-	if (!name_ok(helo.data ? helo.data : ""))
+	have_local = source_address(&local, &job.helo);
+	if (!name_ok(job.helo.data ? job.helo.data : ""))
 		fail_control();
-	rm.helo = helo.data;
+	rm.helo = job.helo.data;
 	read_message();
 	/* RFC 6532 header fields: SMTPUTF8 when offered; without it the
 	 * message goes as qmail always sent 8-bit headers (doc) */
@@ -779,34 +925,42 @@ remote_main(int argc, char **argv)
 		rm.needs_utf8 = true;
 	rm.session_limit = session_limit();
 
-	if (!ascii_name(argv[1], &domain)) {
-		xstrbuf_appends(&t, "Sorry, the domain name ");
-		(void)reply_sanitize(&t, argv[1], strlen(argv[1]));
-		xstrbuf_appends(&t, " is not a valid IDN. (#5.1.2)");
-		fail('D', t.data);
+	if (!ascii_name(argv[1], &job.domain)) {
+		xstrbuf_appends(&job.t, "Sorry, the domain name ");
+		(void)reply_sanitize(&job.t, argv[1], strlen(argv[1]));
+		xstrbuf_appends(&job.t, " is not a valid IDN. (#5.1.2)");
+		fail('D', job.t.data);
 	}
-	read_lines(&qmtp, "control/qmtproutes", check_routes);
-	read_lines(&smtp, "control/smtproutes", check_routes);
-	read_lines(&auths, "control/authsenders", check_authsenders);
-	read_lines(&tlsd, "control/tlsdestinations", tlsdest_check);
-	read_lines(&certs, "control/domaincerts", domaincerts_check);
+	read_lines(&job.qmtp, "control/qmtproutes", check_routes);
+	read_lines(&job.smtp, "control/smtproutes", check_routes);
+	read_lines(&job.auths, "control/authsenders", check_authsenders);
+	read_lines(&job.tlsd, "control/tlsdestinations", tlsdest_check);
+	read_lines(&job.certs, "control/domaincerts", domaincerts_check);
 	/* s/qmail: a sender with an authsenders entry goes to its relay */
-	switch (authsender_lookup(&auths, rm.sender, &route)) {
+	switch (authsender_lookup(&job.auths, rm.sender, &route)) {
 	case ROUTE_FOUND:
 		route_file = "control/authsenders";
 		break;
 	case ROUTE_INVALID:
 		fail_control();
 	case ROUTE_NONE:
-		choose_route(&qmtp, &smtp, domain.data, &route, &is_qmtp);
+		choose_route(&job.qmtp, &job.smtp, job.domain.data, &route, &is_qmtp);
 		break;
 	}
 	port = route.port ? (unsigned)route.port : is_qmtp ? 209 : 25;
-	tls_policy(&tlsd, &certs, &route, domain.data, &port, is_qmtp);
+	tls_policy(&job.tlsd, &job.certs, &route, job.domain.data, &port, is_qmtp);
+	if (!is_qmtp && !dotstuff_encode(&rm.wire, rm.msg, rm.msglen,
+	    &rm.info))
+		fail('Z', "Out of memory. (#4.3.0)");
+	if (kept.on) {
+		dest_key(&job.dest, &route, job.domain.data, port,
+		    have_local ? &local : NULL);
+		if (!is_qmtp && try_kept(&job.dest))
+			finish();
+	}
 	if (route.use_mx) {
-		mx_peers(domain.data, &peers, argv[1]);
+		mx_peers(job.domain.data, &peers, argv[1]);
 	} else {
-		relay = true;
 		relay_peers(&route, &peers, route_file ? route_file :
 		    is_qmtp ? "control/qmtproutes" : "control/smtproutes");
 	}
@@ -820,15 +974,11 @@ remote_main(int argc, char **argv)
 			    " address family of the local address in"
 			    " control/domainips. (#4.4.1)");
 	}
-	if (!is_qmtp && !dotstuff_encode(&rm.wire, rm.msg, rm.msglen,
-	    &rm.info))
-		fail('Z', "Out of memory. (#4.3.0)");
-	(void)relay;
 
 	/* lock/tcpto: skip addresses whose connects timed out lately */
-	xstrbuf_appends(&tcpto_path, auto_queue);
-	xstrbuf_appends(&tcpto_path, "/lock/tcpto");
-	if (!tcpto_read(&tt, tcpto_path.data))
+	xstrbuf_appends(&job.tcpto_path, auto_queue);
+	xstrbuf_appends(&job.tcpto_path, "/lock/tcpto");
+	if (!tcpto_read(&tt, job.tcpto_path.data))
 		memset(&tt, 0, sizeof tt); /* malformed: it only saves time */
 	now = (uint64_t)time(NULL);
 	window = TCPTO_WINDOW + (uint64_t)(getpid() & 31) * 64;
@@ -840,46 +990,141 @@ remote_main(int argc, char **argv)
 		    have_local ? &local : NULL, timeout_connect);
 		if (fd == -2) {
 			ipaddr_format(&local, rm.peer);
-			xstrbuf_appends(&t, "Unable to bind to the local"
+			xstrbuf_appends(&job.t, "Unable to bind to the local"
 			    " address ");
-			xstrbuf_appends(&t, rm.peer);
-			xstrbuf_appends(&t, " from control/domainips: ");
-			xstrbuf_appends(&t, errno == EADDRNOTAVAIL ?
+			xstrbuf_appends(&job.t, rm.peer);
+			xstrbuf_appends(&job.t, " from control/domainips: ");
+			xstrbuf_appends(&job.t, errno == EADDRNOTAVAIL ?
 			    "it is not configured on this host (see ipmeprint)"
 			    : strerror(errno));
-			xstrbuf_appends(&t, ". (#4.3.0)");
-			fail('Z', t.data);
+			xstrbuf_appends(&job.t, ". (#4.3.0)");
+			fail('Z', job.t.data);
 		}
 		if (fd < 0) {
 			if (errno == ETIMEDOUT)
-				(void)tcpto_update(tcpto_path.data,
+				(void)tcpto_update(job.tcpto_path.data,
 				    &peers.items[i].addr, true, now);
 			continue;
 		}
 		if (tcpto_errors(&tt, &peers.items[i].addr) > 0)
-			(void)tcpto_update(tcpto_path.data,
+			(void)tcpto_update(job.tcpto_path.data,
 			    &peers.items[i].addr, false, now);
 		tried = true;
 		ipaddr_format(&peers.items[i].addr, rm.peer);
 		rm.mstatus = 0;
 		report_clear_rcpts(&rm);
-		if (run_session(fd, is_qmtp) == SESSION_DONE) {
-			close(fd);
+		if (run_session(fd, is_qmtp, kept.on && !is_qmtp ? &kept.s :
+		    NULL) == SESSION_DONE) {
+			if (kept.s != NULL) {
+				kept.fd = fd;
+				strbuf_truncate(&kept.dest, 0);
+				xstrbuf_append(&kept.dest, job.dest.data,
+				    job.dest.len);
+				memcpy(kept.peer, rm.peer, sizeof kept.peer);
+				kept.since = monotonic_ms();
+			} else {
+				close(fd);
+			}
 			finish();
 		}
 		close(fd);
 		/* keep this refusal in case no other peer does better */
 		saved_kind = rm.mstatus;
-		xstrbuf_copys(&saved, rm.mtext.data ? rm.mtext.data : "");
+		xstrbuf_copys(&job.saved, rm.mtext.data ? rm.mtext.data : "");
 	}
 	report_clear_rcpts(&rm);
 	if (tried && saved_kind) {
 		rm.mstatus = saved_kind;
-		xstrbuf_copys(&rm.mtext, saved.data);
+		xstrbuf_copys(&rm.mtext, job.saved.data);
 		finish();
 	}
 	fail('Z', is_qmtp ? "Sorry, I wasn't able to establish a QMTP"
 			    " connection. (#4.4.1)"
 			  : "Sorry, I wasn't able to establish an SMTP"
 			    " connection. (#4.4.1)");
+}
+
+/* what the program and a kept process set up once */
+static void
+setup(void)
+{
+	struct sigaction sa;
+
+	die_init("qmail-remote");
+	signal(SIGPIPE, SIG_IGN);
+	/* no SA_RESTART: a blocked write returns as soon as it fires */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
+		fail('Z', "System resources temporarily unavailable."
+		    " (#4.3.0)");
+}
+
+_Noreturn void
+remote_main(int argc, char **argv)
+{
+	if (argc < 4) {
+		static const char usage[] = "Dqmail-remote was invoked"
+		    " improperly. (#5.3.5)\n";
+
+		die_init("qmail-remote");
+		(void)fd_write_all(1, usage, sizeof usage);
+		die_perm("usage: qmail-remote host sender recip...");
+	}
+	setup();
+	deliver(argc, argv);
+}
+
+_Noreturn void
+remote_serve(int sock)
+{
+	char buf[3 * (SPAWN_FIELD_MAX + 1)];
+	const char *field[3];
+	char *args[5];
+	int fds[2], null;
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null == -1 || !spawn_child_setup(null, null))
+		_exit(111);
+	spawn_close_others_except(sock);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		_exit(111);
+	setup();
+	kept.on = true;
+	for (;;) {
+		switch (kept_job(sock, buf, sizeof buf, field, 3, fds)) {
+		case 1:
+			break;
+		case 0:
+			kept_close(true); /* let go */
+			_exit(0);
+		default:
+			_exit(111);
+		}
+		if (!spawn_child_setup(fds[0], fds[1]))
+			_exit(111);
+		close(fds[0]);
+		close(fds[1]);
+		signal(SIGPIPE, SIG_IGN);
+		args[0] = (char *)"qmail-remote";
+		args[1] = (char *)field[0];
+		args[2] = (char *)field[1];
+		args[3] = (char *)field[2];
+		args[4] = NULL;
+		job_reset();
+		if (sigsetjmp(job_end, 1) == 0) {
+			in_job = true;
+			deliver(4, args);
+		}
+		in_job = false;
+		/* the message and the report pipe go before the answer */
+		if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+		    dup2(null, 2) == -1)
+			_exit(111);
+		if (!kept_answer(sock, 0)) {
+			kept_close(true);
+			_exit(0);
+		}
+	}
 }

@@ -25,8 +25,12 @@
 
 enum session_result {
 	SESSION_DONE, /* the message report is final */
-	SESSION_NEXT  /* 5xx to greeting or HELO: try the next peer */
+	SESSION_NEXT, /* 5xx to greeting or HELO: try the next peer */
+	SESSION_STALE /* a kept session had gone before MAIL's reply:
+			 nothing was delivered, connect anew */
 };
+
+struct session; /* one SMTP session (smtp.c) */
 
 struct remote {
 	/* what to deliver */
@@ -97,13 +101,31 @@ struct tls *tlsc_start(struct remote *rm, int fd, bool *next);
 /* tlsc_end: close_notify (bounded) and free; T may be NULL */
 void tlsc_end(struct tls *t);
 
-/* smtp_session, qmtp_session: deliver over the connected socket FD */
-enum session_result smtp_session(struct remote *rm, int fd);
+/* qmtp_session: delivers over the connected socket FD */
 enum session_result qmtp_session(struct remote *rm, int fd);
+/* smtp_session: the same over SMTP. KEEP NULL: one session, ended with
+ * QUIT. Else *KEEP is the session an earlier delivery kept open on FD
+ * (NULL: FD is a new connection); when the peer accepts the message the
+ * session stays open, without QUIT, in *KEEP; otherwise it is ended and
+ * *KEEP is NULL. SESSION_STALE only for a kept session. */
+enum session_result smtp_session(struct remote *rm, int fd,
+    struct session **keep);
+/* smtp_end: ends a kept session S (may be NULL), with QUIT when SAY_QUIT
+ * (the socket is the caller's to close) */
+void smtp_end(struct session *s, bool say_quit);
+/* smtp_reusable: a kept session on FD has nothing unread: a peer that
+ * closed or said 421 while it was idle is seen here */
+bool smtp_reusable(const struct session *s, int fd);
 
 /* deliver.c: the whole of qmail-remote (argv as the program's); writes
  * the report to fd 1 and ends the process: never returns */
 _Noreturn void remote_main(int argc, char **argv);
+/* deliver.c: a process qmail-rspawn keeps (kept.h): runs the job of
+ * fields host, sender and recipient it reads from SOCK, one after another,
+ * with the SMTP session to a destination kept open between them; the
+ * answer is always 0 (the report says how it went). Closes every other
+ * descriptor first; ends the process when let go. */
+_Noreturn void remote_serve(int sock);
 
 /* net_connect: returns a connected socket to PEER:PORT, bound to LOCAL
  * when not NULL, within TIMEOUT seconds; -1 (errno set) when the connect

@@ -25,7 +25,12 @@
  * PLAIN that the peer offers, only over TLS unless the relay has a "!"
  * rule; a refusal is a Z (the fix is local configuration, so the mail
  * waits for it rather than bouncing). Credentials never enter a report.
+ * A kept session (qmail-rspawn's, remote.h) skips QUIT after a message the
+ * peer accepted and starts the next delivery at MAIL; when the peer turns
+ * out to have gone (end of file or a 421 before MAIL's reply), nothing
+ * was delivered and the delivery goes on over a new connection.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +57,9 @@ struct session {
 	size_t nsend;
 	struct tls *tls;
 	bool critical; /* the message is sent, its reply not yet read */
+	bool keeping;  /* a K leaves the session open (no QUIT) */
+	bool kept;     /* ...and it did */
+	bool reused;   /* this delivery runs on a kept session */
 };
 
 /* the connection failed: the report says how, and whether the peer may
@@ -77,7 +85,9 @@ static enum session_result
 quit(struct session *s, char kind, const char *prefix, const char *suffix,
     bool with_reply)
 {
-	if (iobuf_puts(&s->out, "QUIT\r\n"))
+	if (kind == 'K' && s->keeping)
+		s->kept = true;
+	else if (iobuf_puts(&s->out, "QUIT\r\n"))
 		(void)iobuf_flush(&s->out);
 	report_msg(s->rm, kind, prefix, suffix, with_reply ? &s->reply : NULL);
 	return SESSION_DONE;
@@ -407,6 +417,14 @@ rcpt_result(struct session *s, size_t i)
 		    &s->reply);
 }
 
+/* the connection failed before MAIL's reply: on a kept session the peer
+ * has gone while it was idle, and nothing was delivered */
+static enum session_result
+died_early(struct session *s, enum reply_status st)
+{
+	return s->reused ? SESSION_STALE : died(s, st);
+}
+
 /*
  * MAIL and the RCPTs. Without PIPELINING each command waits for its reply
  * (batch of 1); with it, up to PIPE_BATCH RCPTs follow MAIL at once.
@@ -422,13 +440,15 @@ envelope(struct session *s)
 	enum reply_status st;
 
 	if (!send_mail(s))
-		return died(s, REPLY_EOF);
+		return died_early(s, REPLY_EOF);
 	if (s->ext.pipelining)
 		for (; sent < s->nsend && sent < batch; sent++)
 			if (!send_rcpt(s, sent))
-				return died(s, REPLY_EOF);
+				return died_early(s, REPLY_EOF);
 	if ((st = get_reply(s)) != REPLY_DONE)
-		return died(s, st);
+		return died_early(s, st);
+	if (s->reused && s->reply.code == 421)
+		return SESSION_STALE; /* closing while we were idle */
 	if (s->reply.code >= 500)
 		return quit(s, 'D', "Connected to ", " but sender was rejected.", true);
 	if (s->reply.code < 200 || s->reply.code >= 300)
@@ -483,19 +503,53 @@ data(struct session *s)
 	return quit(s, 'K', "", " accepted message.", true);
 }
 
+void
+smtp_end(struct session *s, bool say_quit)
+{
+	if (s == NULL)
+		return;
+	if (say_quit && iobuf_puts(&s->out, "QUIT\r\n"))
+		(void)iobuf_flush(&s->out);
+	tlsc_end(s->tls);
+	reply_free(&s->reply);
+	free(s->send);
+	free(s);
+}
+
+bool
+smtp_reusable(const struct session *s, int fd)
+{
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return s->in.pos == s->in.len && poll(&pfd, 1, 0) == 0;
+}
+
 enum session_result
-smtp_session(struct remote *rm, int fd)
+smtp_session(struct remote *rm, int fd, struct session **keep)
 {
 	struct session *s;
 	enum session_result r;
 	char text[160];
 
+	if (keep != NULL && *keep != NULL) {
+		/* the next delivery on a kept session: from MAIL on */
+		s = *keep;
+		*keep = NULL;
+		s->rm = rm;
+		s->reused = true;
+		s->kept = s->critical = false;
+		free(s->send);
+		s->send = NULL;
+		s->nsend = 0;
+		goto transaction;
+	}
 	if ((s = calloc(1, sizeof *s)) == NULL) {
 		report_plain(rm, 'Z',
 		    "System resources temporarily unavailable. (#4.3.0)");
 		return SESSION_DONE;
 	}
 	s->rm = rm;
+	s->keeping = keep != NULL;
 	iobuf_init(&s->in, fd, s->inbuf, sizeof s->inbuf, rm->timeout_remote);
 	iobuf_init(&s->out, fd, s->outbuf, sizeof s->outbuf,
 	    rm->timeout_remote);
@@ -518,6 +572,7 @@ smtp_session(struct remote *rm, int fd)
 	r = authenticate(s);
 	if (r != SESSION_DONE || rm->mstatus != 0)
 		goto out;
+transaction:
 	if (s->ext.size_offered && s->ext.size_limit > 0 &&
 	    rm->info.size > s->ext.size_limit) {
 		snprintf(text, sizeof text,
@@ -534,9 +589,10 @@ smtp_session(struct remote *rm, int fd)
 	if (r == SESSION_NEXT)
 		r = data(s);
 out:
-	tlsc_end(s->tls);
-	reply_free(&s->reply);
-	free(s->send);
-	free(s);
+	if (r == SESSION_DONE && s->kept) {
+		*keep = s;
+		return r;
+	}
+	smtp_end(s, false);
 	return r;
 }

@@ -86,9 +86,15 @@ class ScriptedPeer:
           first byte (SMTPS) instead;
       auth: dict(user, password, mechs, tls_only=True, require=True,
           fail="535 ..."): AUTH is offered (after TLS when tls_only) and
-          checked, CRAM-MD5 with the HMAC of the peer's own challenge.
+          checked, CRAM-MD5 with the HMAC of the peer's own challenge;
+      close_after: N: the connection is closed after the Nth message of a
+          session (a peer that ends an idle session on its own);
+      mail_after: (N, reply): MAIL after the Nth message of a session is
+          answered REPLY (or "drop": nothing) and the connection closed
+          (a peer that went while the client's session was idle).
     Each session records the client's address, its commands and the raw
-    DATA bytes as sent (dot-stuffed, up to the final dot line), the TLS
+    DATA bytes as sent (dot-stuffed, up to the final dot line; every
+    message of the session in "msgs"), the TLS
     version ("tls"), the client certificate's subject ("client_cert"),
     the AUTH result as (mechanism, ok) and whether a MAIL came before TLS
     ("mail_plain")."""
@@ -148,7 +154,8 @@ class ScriptedPeer:
         return True
 
     def _session(self, conn, addr):
-        s = {"peer": addr[0], "cmds": [], "data": None, "helo": None,
+        s = {"peer": addr[0], "cmds": [], "data": None, "msgs": [],
+             "helo": None,
              "tls": None, "client_cert": None, "auth": None,
              "mail_plain": False, "tls_error": None}
         self.sessions.append(s)
@@ -211,6 +218,10 @@ class ScriptedPeer:
                 elif verb == "MAIL":
                     if not s["tls"]:
                         s["mail_plain"] = True
+                    n, late = sc.get("mail_after", (1 << 30, None))
+                    if len(s["msgs"]) >= n:
+                        self._say(conn, late)
+                        return
                     if auth and auth.get("require", True) and not authed:
                         r = "530 5.7.0 authentication required"
                     else:
@@ -233,7 +244,11 @@ class ScriptedPeer:
                             break
                         data += dl
                     s["data"] = data
+                    s["msgs"].append(data)
                     r = sc.get("final", "250 accepted")
+                    if len(s["msgs"]) >= sc.get("close_after", 1 << 30):
+                        self._say(conn, r)
+                        return
                 elif verb == "QUIT":
                     self._say(conn, "221 bye")
                     return
@@ -2022,9 +2037,13 @@ class RspawnTest(_PeerTest):
         self.assertIn("/mess/", fds[0])
         self.assertTrue(fds[1].startswith("pipe:"), fds)
         self.assertEqual(fds[2], fds[1])
-        others = {k: v for k, v in fds.items() if k > 2}
-        self.assertEqual(len(others), 1, fds)
-        self.assertTrue(list(others.values())[0].startswith("socket:"), fds)
+        # a kept process (kept.h): /dev/null (0, 1 and 2 between jobs),
+        # its socket to qmail-rspawn and the connection to the peer
+        others = sorted(v for k, v in fds.items() if k > 2)
+        self.assertEqual(len(others), 3, fds)
+        self.assertEqual(others[0], "/dev/null", fds)
+        self.assertTrue(all(v.startswith("socket:") for v in others[1:]),
+                        fds)
         p.close()  # the stalled peer lets go: the delivery ends, Z
         harness.wait_for(lambda: not self.children(rs), 20,
                          what="the remote child to end")

@@ -1,0 +1,145 @@
+"""Kept relay sessions (doc/qmail-remote.8, "Kept sessions"): qmail-rspawn
+hands a relay delivery to a process it keeps for the recipients' domain
+and the sender's (src/lib/kept.c), and that process keeps the SMTP
+session open between deliveries. Against a real qmail-send, qmail-rspawn
+and a scripted SMTP peer on loopback: several messages share one session;
+a session the peer has closed, or that it ends with 421 or by dropping
+the connection at MAIL, is replaced without a deferral; a delivery whose
+route differs (another authsenders entry, a changed smtproutes) never
+goes out on another route's session; a killed kept process costs
+nothing."""
+import os
+import signal
+
+import harness
+from harness import needs_root
+from test_remote import MSG, PASSWORD, USER, _PeerTest
+
+
+@needs_root
+class KeptSessionTest(_PeerTest):
+
+    def tearDown(self):
+        self.inst.stop()
+        super().tearDown()
+
+    def send(self, peer, n, sender="a@example.test"):
+        """Queues message N and waits until PEER has it and qmail-send
+        logged its success."""
+        before = self.inst.read_log().count(b"success: ")
+        self.inst.queue(MSG + b"n=%d\n" % n, sender, ["b@example.test"])
+        mark = b"n=%d\r\n" % n
+        harness.wait_for(lambda: any(mark in m for s in peer.sessions
+                                     for m in s["msgs"]), 20,
+                         what="message %d at the peer" % n)
+        harness.wait_for(lambda: self.inst.read_log().count(b"success: ") >
+                         before, 20, what="message %d logged" % n)
+
+    def mails(self, session):
+        return [c for c in session["cmds"] if c.startswith("MAIL FROM:")]
+
+    def assertNoDeferral(self):
+        self.assertNotIn(b"deferral: ", self.inst.read_log())
+
+    def test_messages_share_one_session_then_quit_when_idle(self):
+        p = self.peer()
+        self.inst.start()
+        for n in range(3):
+            self.send(p, n)
+        self.assertEqual(len(p.sessions), 1, [s["cmds"] for s in p.sessions])
+        s = p.sessions[0]
+        self.assertEqual(len(s["msgs"]), 3)
+        self.assertEqual(len(self.mails(s)), 3)
+        self.assertEqual([c for c in s["cmds"] if c.startswith("EHLO")],
+                         ["EHLO " + s["helo"]])
+        self.assertNotIn("QUIT", s["cmds"])
+        # idle for 2 s: the kept process is let go and says QUIT
+        harness.wait_for(lambda: "QUIT" in s["cmds"], 15,
+                         what="QUIT on the idle session")
+        self.assertNoDeferral()
+
+    def test_session_the_peer_closed_is_replaced(self):
+        p = self.peer(close_after=1)
+        self.inst.start()
+        for n in range(3):
+            self.send(p, n)
+        self.assertEqual([len(s["msgs"]) for s in p.sessions], [1, 1, 1])
+        self.assertNoDeferral()
+
+    def test_421_or_drop_at_mail_reconnects(self):
+        for late in ("421 4.4.2 closing idle session", "drop"):
+            with self.subTest(late=late):
+                self.inst.reset()
+                self.setUp()
+                p = self.peer(mail_after=(1, late))
+                self.inst.start()
+                self.send(p, 1)
+                self.send(p, 2)
+                self.assertEqual(len(p.sessions), 2)
+                self.assertEqual(len(self.mails(p.sessions[0])), 2)
+                self.assertEqual(len(p.sessions[1]["msgs"]), 1)
+                self.assertNoDeferral()
+                p.close()
+
+    def test_another_route_never_uses_the_session(self):
+        # info@ has an authsenders entry (AUTH), bob@ of the same domain
+        # goes by smtproutes to the same peer without credentials: the
+        # same kept process, but never the authenticated session
+        p = self.peer(route=False, tls=self.ctx(),
+                      auth=dict(user=USER, password=PASSWORD,
+                                require=False))
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % p.port)
+        self.inst.write_control("authsenders",
+                                "info@example.test:127.0.0.1;%d|%s|%s\n" %
+                                (p.port, USER, PASSWORD))
+        self.inst.start()
+        self.send(p, 1, sender="info@example.test")
+        self.send(p, 2, sender="bob@example.test")
+        self.send(p, 3, sender="info@example.test")
+        self.assertEqual(len(p.sessions), 3)
+        for s, who in zip(p.sessions, ("info", "bob", "info")):
+            self.assertEqual([m.split(" ")[1] for m in self.mails(s)],
+                             ["FROM:<%s@example.test>" % who], s["cmds"])
+            self.assertEqual(s["auth"], ("CRAM-MD5", True) if who == "info"
+                             else None)
+        self.assertNoDeferral()
+
+    def test_changed_smtproutes_takes_effect_at_once(self):
+        a = self.peer()
+        b = self.peer(route=False)
+        self.inst.start()
+        self.send(a, 1)
+        self.inst.write_control("smtproutes", ":127.0.0.1;%d\n" % b.port)
+        self.send(b, 2)
+        self.assertEqual(len(a.sessions[0]["msgs"]), 1)
+        harness.wait_for(lambda: "QUIT" in a.sessions[0]["cmds"], 10,
+                         what="QUIT to the old route")
+
+    def test_killed_kept_process_costs_nothing(self):
+        p = self.peer()
+        self.inst.start()
+        self.send(p, 1)
+        rspawn = [pid for pid in self.children(self.inst.send.pid)
+                  if self.comm(pid) == "qmail-rspawn"]
+        self.assertEqual(len(rspawn), 1)
+        kept = self.children(rspawn[0])
+        self.assertEqual(len(kept), 1, kept)
+        os.kill(kept[0], signal.SIGKILL)
+        harness.wait_for(lambda: not os.path.exists("/proc/%d" % kept[0]),
+                         10, what="the kept process reaped")
+        self.send(p, 2)
+        self.assertEqual(len(p.sessions), 2)
+        self.assertNoDeferral()
+
+    @staticmethod
+    def children(pid):
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except FileNotFoundError:
+            return []
+
+    @staticmethod
+    def comm(pid):
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
