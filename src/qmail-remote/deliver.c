@@ -55,6 +55,7 @@
 
 #define ADDR_MAX	1000
 #define KEPT_SESSION_MS 60000 /* a kept session is not reused after this */
+#define KEPT_BUF_MAX	(1024 * 1024) /* a job's bigger buffers are freed */
 
 static struct remote rm;
 static char **all_rcpts;   /* the arguments */
@@ -269,6 +270,8 @@ read_message(void)
 	char chunk[65536];
 	ssize_t r;
 
+	if (msg.cap > KEPT_BUF_MAX)
+		strbuf_free(&msg); /* a kept process holds no big message */
 	strbuf_truncate(&msg, 0);
 	for (;;) {
 		r = read(0, chunk, sizeof chunk);
@@ -839,6 +842,8 @@ job_reset(void)
 	rcpt_index = NULL;
 	bad_reason = NULL;
 	memset(&rm, 0, sizeof rm);
+	if (wire.cap > KEPT_BUF_MAX)
+		strbuf_free(&wire);
 	strbuf_truncate(&wire, 0);
 	strbuf_truncate(&mtext, 0);
 	rm.wire = wire;
@@ -846,7 +851,10 @@ job_reset(void)
 }
 
 /* what one delivery reads and builds, kept across jobs so that the end
- * of a job (finish, from anywhere) leaves nothing allocated behind */
+ * of a job (finish, from anywhere) leaves these behind to be reused; a
+ * few small buffers of failure paths (fail() from inside a function that
+ * allocated them) are lost, at most one set per job and 1000 jobs per
+ * process (KEPT_REMOTE_USES) */
 static struct {
 	struct strlist qmtp, smtp, auths, tlsd, certs;
 	struct strbuf tcpto_path, domain, helo, saved, t, dest;
@@ -878,6 +886,7 @@ deliver(int argc, char **argv)
 	struct route route;
 	struct ipaddr local;
 	bool have_local, is_qmtp = false, tried = false;
+	long long connected;
 	char saved_kind = 0;
 	int timeout_connect, fd;
 	unsigned port;
@@ -1010,6 +1019,7 @@ deliver(int argc, char **argv)
 			(void)tcpto_update(job.tcpto_path.data,
 			    &peers.items[i].addr, false, now);
 		tried = true;
+		connected = monotonic_ms();
 		ipaddr_format(&peers.items[i].addr, rm.peer);
 		rm.mstatus = 0;
 		report_clear_rcpts(&rm);
@@ -1021,7 +1031,7 @@ deliver(int argc, char **argv)
 				xstrbuf_append(&kept.dest, job.dest.data,
 				    job.dest.len);
 				memcpy(kept.peer, rm.peer, sizeof kept.peer);
-				kept.since = monotonic_ms();
+				kept.since = connected;
 			} else {
 				close(fd);
 			}

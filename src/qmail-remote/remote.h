@@ -26,8 +26,9 @@
 enum session_result {
 	SESSION_DONE, /* the message report is final */
 	SESSION_NEXT, /* 5xx to greeting or HELO: try the next peer */
-	SESSION_STALE /* a kept session had gone before MAIL's reply:
-			 nothing was delivered, connect anew */
+	SESSION_STALE /* a kept session had gone before MAIL's reply, or
+			 refused MAIL or every recipient: nothing was
+			 delivered, connect anew */
 };
 
 struct session; /* one SMTP session (smtp.c) */

@@ -27,8 +27,10 @@
  * waits for it rather than bouncing). Credentials never enter a report.
  * A kept session (qmail-rspawn's, remote.h) skips QUIT after a message the
  * peer accepted and starts the next delivery at MAIL; when the peer turns
- * out to have gone (end of file or a 421 before MAIL's reply), nothing
- * was delivered and the delivery goes on over a new connection.
+ * out to have gone (no reply to MAIL), refuses MAIL or every recipient
+ * there, nothing was delivered and the delivery goes on over a new
+ * connection, whose answer counts (a limit per connection must not
+ * bounce mail).
  */
 #include <poll.h>
 #include <stdio.h>
@@ -447,8 +449,9 @@ envelope(struct session *s)
 				return died_early(s, REPLY_EOF);
 	if ((st = get_reply(s)) != REPLY_DONE)
 		return died_early(s, st);
-	if (s->reused && s->reply.code == 421)
-		return SESSION_STALE; /* closing while we were idle */
+	if (s->reused && (s->reply.code < 200 || s->reply.code >= 300))
+		return SESSION_STALE; /* 421 while we were idle, or a limit
+					 per connection: ask a new one */
 	if (s->reply.code >= 500)
 		return quit(s, 'D', "Connected to ", " but sender was rejected.", true);
 	if (s->reply.code < 200 || s->reply.code >= 300)
@@ -465,6 +468,9 @@ envelope(struct session *s)
 	for (i = 0; i < rm->nrcpt; i++)
 		if (rm->rstatus[i] == 'r')
 			return SESSION_NEXT;
+	if (s->reused)
+		return SESSION_STALE; /* the answer that counts is a new
+					 connection's */
 	return quit(s, 'D', "Giving up on ", ".", false);
 }
 
@@ -593,6 +599,6 @@ out:
 		*keep = s;
 		return r;
 	}
-	smtp_end(s, false);
+	smtp_end(s, r == SESSION_STALE);
 	return r;
 }

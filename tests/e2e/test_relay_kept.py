@@ -39,7 +39,9 @@ class KeptSessionTest(_PeerTest):
         return [c for c in session["cmds"] if c.startswith("MAIL FROM:")]
 
     def assertNoDeferral(self):
-        self.assertNotIn(b"deferral: ", self.inst.read_log())
+        log = self.inst.read_log()
+        self.assertNotIn(b"deferral: ", log)
+        self.assertNotIn(b"failure: ", log)
 
     def test_messages_share_one_session_then_quit_when_idle(self):
         p = self.peer()
@@ -66,12 +68,18 @@ class KeptSessionTest(_PeerTest):
         self.assertEqual([len(s["msgs"]) for s in p.sessions], [1, 1, 1])
         self.assertNoDeferral()
 
-    def test_421_or_drop_at_mail_reconnects(self):
-        for late in ("421 4.4.2 closing idle session", "drop"):
-            with self.subTest(late=late):
+    def test_refusal_at_mail_or_rcpt_reconnects(self):
+        # a peer that went (421, or no reply at MAIL), or one that limits
+        # messages per connection (5xx to MAIL or RCPT): the answer that
+        # counts is a new connection's, never a bounce
+        for kind, late in (("mail", "421 4.4.2 closing idle session"),
+                           ("mail", "drop"),
+                           ("mail", "550 5.7.1 one message per session"),
+                           ("rcpt", "550 5.7.1 one message per session")):
+            with self.subTest(kind=kind, late=late):
                 self.inst.reset()
                 self.setUp()
-                p = self.peer(mail_after=(1, late))
+                p = self.peer(**{kind + "_after": (1, late)})
                 self.inst.start()
                 self.send(p, 1)
                 self.send(p, 2)

@@ -91,7 +91,9 @@ class ScriptedPeer:
           session (a peer that ends an idle session on its own);
       mail_after: (N, reply): MAIL after the Nth message of a session is
           answered REPLY (or "drop": nothing) and the connection closed
-          (a peer that went while the client's session was idle).
+          (a peer that went while the client's session was idle);
+      rcpt_after: (N, reply): RCPT after the Nth message of a session is
+          answered REPLY, and the session goes on.
     Each session records the client's address, its commands and the raw
     DATA bytes as sent (dot-stuffed, up to the final dot line; every
     message of the session in "msgs"), the TLS
@@ -229,6 +231,9 @@ class ScriptedPeer:
                 elif verb == "RCPT":
                     a = cmd[cmd.find("<") + 1:cmd.rfind(">")]
                     r = sc.get("rcpt", {}).get(a, "250 ok")
+                    n, late = sc.get("rcpt_after", (1 << 30, None))
+                    if len(s["msgs"]) >= n:
+                        r = late
                 elif verb == "DATA":
                     r = sc.get("data", "354 go ahead")
                     if not self._say(conn, r):
