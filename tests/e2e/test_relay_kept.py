@@ -7,13 +7,16 @@ a session the peer has closed, or that it ends with 421 or by dropping
 the connection at MAIL, is replaced without a deferral; a delivery whose
 route differs (another authsenders entry, a changed smtproutes) never
 goes out on another route's session; a killed kept process costs
-nothing."""
+nothing; kill -9 of the whole MTA during 200 relayed messages loses
+none."""
 import os
+import re
 import signal
 
 import harness
 from harness import needs_root
 from test_remote import MSG, PASSWORD, USER, _PeerTest
+from test_send import group_pids
 
 
 @needs_root
@@ -138,6 +141,38 @@ class KeptSessionTest(_PeerTest):
         self.send(p, 2)
         self.assertEqual(len(p.sessions), 2)
         self.assertNoDeferral()
+
+    def test_kill_9_during_200_relayed_messages_loses_nothing(self):
+        # a slow final reply (0.4 s), so that the kill hits sessions in
+        # the middle of messages; kept processes are in qmail-send's
+        # process group and die with it. A duplicate is allowed, a loss
+        # is not.
+        p = self.peer(final=("trickle", 1, "250 accepted"))
+        send = self.inst.start()
+        for n in range(200):
+            self.inst.queue(MSG + b"n=%d\n" % n, "a@example.test",
+                            ["b@example.test"])
+        harness.wait_for(lambda: b"success: " in self.inst.read_log(), 20,
+                         what="a first delivery")
+        os.killpg(send.pid, signal.SIGKILL)
+        send.wait()
+        self.inst.send = None
+        self.inst.log.close()
+        harness.wait_for(lambda: not group_pids(send.pid), 10,
+                         what="the killed process group to go")
+
+        def marks():
+            return {int(m) for s in list(p.sessions) for d in s["msgs"]
+                    for m in re.findall(rb"n=(\d+)\r\n", d)}
+        before = len(marks())
+        self.assertLess(before, 200, "the kill came too late to test much")
+        self.inst.start()
+        harness.wait_for(lambda: marks() == set(range(200)), 120,
+                         what="all 200 messages at the peer")
+        harness.wait_for(lambda: not any(
+            self.inst.queue_files(sub) for sub in
+            ("todo", "info", "local", "remote", "bounce")), 60,
+            what="every message finished")
 
     @staticmethod
     def children(pid):
