@@ -9,7 +9,8 @@
  * literal); the peer is chosen by control/authsenders (by the sender),
  * control/qmtproutes, control/smtproutes, then MX and A/AAAA records;
  * control/tlsdestinations and control/domaincerts set the TLS policy for
- * it, and queue/lock/tcpto skips addresses that timed out lately. The
+ * it (routing.c), and queue/lock/tcpto skips addresses that timed out
+ * lately. The
  * result goes to fd 1 as qmail's report (remote.h, doc/qmail-remote.8),
  * and the exit code is 0 whatever happened: only a usage error exits 100.
  * Peer data never reaches a shell or a format string; every text from the
@@ -25,7 +26,6 @@
  * and over a new connection when the peer turns out to have gone. Every
  * job reads the control files again, as the program does.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -42,8 +42,6 @@
 #include "ctl.h"
 #include "die.h"
 #include "dns.h"
-#include "idn.h"
-#include "ipme.h"
 #include "kept.h"
 #include "monotonic.h"
 #include "remote.h"
@@ -51,7 +49,6 @@
 #include "smtputf8.h"
 #include "spawner.h"
 #include "tcpto.h"
-#include "tlsdest.h"
 
 #define ADDR_MAX	1000
 #define KEPT_SESSION_MS 60000 /* a kept session is not reused after this */
@@ -226,18 +223,22 @@ finish(void)
 	_exit(0);
 }
 
-static _Noreturn void
-fail(char kind, const char *text)
+_Noreturn void
+remote_fail(char kind, const char *text)
 {
 	report_plain(&rm, kind, text);
 	finish();
 }
 
-static _Noreturn void
-fail_control(void)
+_Noreturn void
+remote_fail_control(void)
 {
-	fail('Z', "Unable to read control files. (#4.3.0)");
+	remote_fail('Z', "Unable to read control files. (#4.3.0)");
 }
+
+/* the local names for them here */
+#define fail	     remote_fail
+#define fail_control remote_fail_control
 
 /* an address we put on the wire: printable, no controls, bounded */
 static bool
@@ -248,17 +249,6 @@ addr_ok(const char *s)
 	for (; *s; s++, n++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '<' ||
 		    *s == '>' || n >= ADDR_MAX)
-			return false;
-	return true;
-}
-
-static bool
-name_ok(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
 			return false;
 	return true;
 }
@@ -287,93 +277,6 @@ read_message(void)
 	}
 	rm.msg = msg.data ? msg.data : "";
 	rm.msglen = msg.len;
-}
-
-/* fail_bad_line: the report for line BAD (from 0) of control file PATH */
-static _Noreturn void
-fail_bad_line(const char *path, size_t bad)
-{
-	struct strbuf t = STRBUF_INIT;
-
-	xstrbuf_appends(&t, "Unable to parse ");
-	xstrbuf_appends(&t, path);
-	xstrbuf_appends(&t, " line ");
-	xstrbuf_append_ulong(&t, (unsigned long)bad + 1);
-	xstrbuf_appends(&t, ". (#4.3.0)");
-	fail('Z', t.data);
-}
-
-/* read_lines: reads the control file PATH (missing: empty) and checks
- * every line with CHECK; a bad line defers the delivery */
-static void
-read_lines(struct strlist *sl, const char *path,
-    bool (*check)(const struct strlist *, size_t *))
-{
-	size_t bad;
-
-	switch (ctl_read_lines(sl, path)) {
-	case CTL_OK:
-		break;
-	case CTL_MISSING:
-		return;
-	case CTL_ERROR:
-		fail_control();
-	}
-	if (!check(sl, &bad))
-		fail_bad_line(path, bad);
-}
-
-/* the line checks of routes.h, one per file kind */
-static bool
-check_routes(const struct strlist *sl, size_t *bad)
-{
-	return routes_check(sl, 's', bad);
-}
-
-static bool
-check_authsenders(const struct strlist *sl, size_t *bad)
-{
-	return routes_check(sl, 'a', bad);
-}
-
-static bool
-check_domainips(const struct strlist *sl, size_t *bad)
-{
-	return routes_check(sl, 'd', bad);
-}
-
-static int
-read_timeout(const char *path, unsigned long def)
-{
-	unsigned long v;
-
-	switch (ctl_read_ulong(&v, path, 1, 86400)) {
-	case CTL_OK:
-		return (int)v;
-	case CTL_MISSING:
-		return (int)def;
-	default:
-		fail_control();
-	}
-}
-
-/* OUT = the A-label, lower-case form of NAME */
-static bool
-ascii_name(const char *name, struct strbuf *out)
-{
-	const char *p;
-
-	for (p = name; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			break;
-	if (*p) {
-		if (!idn_domain_to_ascii(name, out))
-			return false;
-	} else {
-		xstrbuf_copys(out, name);
-	}
-	strbuf_lower(out);
-	return true;
 }
 
 /* the class of ADDR for SMTPUTF8 (smtputf8.h); *ASCII = its form for a
@@ -434,263 +337,6 @@ set_rcpts(int argc, char **argv)
 	rm.rtext = xmalloc((rm.nrcpt + 1) * sizeof *rm.rtext);
 	for (i = 0; i <= rm.nrcpt; i++)
 		rm.rtext[i] = (struct strbuf)STRBUF_INIT;
-}
-
-/* the peers of a relay given in a routing file */
-static void
-relay_peers(const struct route *route, struct dns_peers *peers,
-    const char *file)
-{
-	struct strbuf name = STRBUF_INIT, t = STRBUF_INIT;
-	const char *h = route->host;
-	struct ipaddr ip;
-
-	peers->len = 0;
-	if (route->bracketed && strncasecmp(h, "IPv6:", 5) == 0)
-		h += 5;
-	if (ipaddr_parse(&ip, h)) {
-		peers->items[0].addr = ip;
-		peers->items[0].pref = 0;
-		peers->len = 1;
-		return;
-	}
-	if (!route->bracketed && ascii_name(h, &name)) {
-		switch (dns_host_addrs(name.data, 0, peers)) {
-		case DNS_OK:
-			return;
-		case DNS_SOFT:
-			fail('Z', "Sorry, I couldn't find any host by that"
-			    " name. (#4.1.2)");
-		default:
-			break;
-		}
-	}
-	/* a broken routing file must not bounce mail */
-	xstrbuf_appends(&t, "Sorry, the relay ");
-	xstrbuf_appends(&t, route->host);
-	xstrbuf_appends(&t, " in ");
-	xstrbuf_appends(&t, file);
-	xstrbuf_appends(&t, " has no address. (#4.4.3)");
-	fail('Z', t.data);
-}
-
-/* the MX peers of DOMAIN, without those at or behind this host */
-static void
-mx_peers(const char *domain, struct dns_peers *peers, const char *host)
-{
-	struct ipme me = IPME_INIT;
-	struct strbuf t = STRBUF_INIT;
-	struct ipaddr ip;
-	unsigned prefme = 100000;
-	size_t i, n;
-
-	peers->len = 0;
-	if (ipaddr_parse_literal(&ip, host)) {
-		peers->items[0].addr = ip;
-		peers->items[0].pref = 0;
-		peers->len = 1;
-	} else {
-		switch (dns_mx_addrs(domain, peers)) {
-		case DNS_OK:
-			break;
-		case DNS_SOFT:
-			fail('Z', "Sorry, I couldn't find any host by that"
-			    " name. (#4.1.2)");
-		case DNS_NULLMX:
-			xstrbuf_appends(&t, "Sorry, ");
-			xstrbuf_appends(&t, host);
-			xstrbuf_appends(&t, " does not accept mail"
-			    " (null MX). (#5.1.10)");
-			fail('D', t.data);
-		case DNS_HARD:
-			xstrbuf_appends(&t, "Sorry, I couldn't find any host"
-			    " named ");
-			xstrbuf_appends(&t, host);
-			xstrbuf_appends(&t, ". (#5.1.2)");
-			fail('D', t.data);
-		}
-	}
-	if (!ipme_load(&me))
-		fail('Z', "System resources temporarily unavailable."
-		    " (#4.3.0)");
-	/* qmail: never deliver to an MX at or below our own preference */
-	for (i = 0; i < peers->len; i++)
-		if (peers->items[i].pref < prefme &&
-		    ipme_is(&me, &peers->items[i].addr))
-			prefme = peers->items[i].pref;
-	ipme_free(&me);
-	for (i = n = 0; i < peers->len; i++)
-		if (peers->items[i].pref < prefme)
-			peers->items[n++] = peers->items[i];
-	peers->len = n;
-	if (n == 0)
-		fail('D', "Sorry. Although I'm listed as a best-preference"
-		    " MX or A for that host,\nit isn't in my control/locals"
-		    " file, so I don't treat it as local. (#5.4.6)");
-}
-
-/* control/domainips: the source address and HELO for the sender's domain */
-static bool
-source_address(struct ipaddr *local, struct strbuf *helo)
-{
-	struct strlist lines = STRLIST_INIT;
-	struct strbuf domain = STRBUF_INIT, t = STRBUF_INIT;
-	struct domainip di;
-	const char *at = strrchr(rm.sender, '@');
-	bool have = false;
-
-	read_lines(&lines, "control/domainips", check_domainips);
-	xstrbuf_copys(&domain, at ? at + 1 : "");
-	strbuf_lower(&domain);
-	switch (domainip_lookup(&lines, domain.data, &di)) {
-	case ROUTE_NONE:
-		break;
-	case ROUTE_INVALID:
-		fail_control();
-	case ROUTE_FOUND:
-		if (di.helo[0]) {
-			if (!name_ok(di.helo))
-				fail_control();
-			xstrbuf_copys(helo, di.helo);
-		}
-		if (di.ip[0] == '\0')
-			break;
-		xstrbuf_appends(&t, "The local address ");
-		xstrbuf_appends(&t, di.ip);
-		xstrbuf_appends(&t, " in control/domainips ");
-		if (!ipaddr_parse(local, di.ip)) {
-			xstrbuf_appends(&t, "is not a valid address or names"
-			    " an unknown interface. (#4.3.0)");
-			fail('Z', t.data);
-		}
-		/* whether this host has the address is seen when binding
-		 * to it (net_connect): getifaddrs does not show all of
-		 * 127.0.0.0/8, for one */
-		have = true;
-		break;
-	}
-	strlist_free(&lines);
-	strbuf_free(&domain);
-	strbuf_free(&t);
-	return have;
-}
-
-/* qmtproutes, then smtproutes, then MX */
-static void
-choose_route(const struct strlist *qmtp, const struct strlist *smtp,
-    const char *domain, struct route *route, bool *is_qmtp)
-{
-	*is_qmtp = false;
-	switch (route_lookup(qmtp, domain, false, route)) {
-	case ROUTE_FOUND:
-		*is_qmtp = true;
-		return;
-	case ROUTE_INVALID:
-		fail_control();
-	case ROUTE_NONE:
-		break;
-	}
-	switch (route_lookup(smtp, domain, rm.sender[0] == '\0', route)) {
-	case ROUTE_INVALID:
-		fail_control();
-	case ROUTE_NONE:
-		memset(route, 0, sizeof *route);
-		route->use_mx = true;
-		break;
-	case ROUTE_FOUND:
-		break;
-	}
-}
-
-/* copies S lower-cased into DST of CAP bytes; false when too long */
-static bool
-lower_copy(char *dst, size_t cap, const char *s, size_t len)
-{
-	size_t i;
-
-	if (len >= cap)
-		return false;
-	for (i = 0; i < len; i++)
-		dst[i] = (char)tolower((unsigned char)s[i]);
-	dst[len] = '\0';
-	return true;
-}
-
-/*
- * The TLS policy and credentials for this delivery: the tlsdestinations
- * rule for the relay (or, without one, the recipients' domain) and the
- * sender's domain, its port, SMTPS/QMTPS, the client certificate.
- */
-static void
-tls_policy(const struct strlist *tlsd, const struct strlist *certs,
-    const struct route *route, const char *domain, unsigned *port,
-    bool is_qmtp)
-{
-	struct strbuf t = STRBUF_INIT;
-	char sender_domain[TLSDEST_FIELD_MAX + 1] = "";
-	const char *at = strrchr(rm.sender, '@');
-	const char *host = route->use_mx ? domain : route->host;
-	size_t len = strlen(host);
-
-	if (host[0] == '[' && len > 1 && host[len - 1] == ']') {
-		host++;
-		len -= 2;
-	}
-	if (len > 5 && strncasecmp(host, "IPv6:", 5) == 0) {
-		host += 5;
-		len -= 5;
-	}
-	if (!lower_copy(rm.tls_host, sizeof rm.tls_host, host, len))
-		fail_control();
-	if (at != NULL &&
-	    !lower_copy(sender_domain, sizeof sender_domain, at + 1,
-		strlen(at + 1)))
-		sender_domain[0] = '\0'; /* too long to be in any rule */
-	if (tlsdest_lookup(tlsd, rm.tls_host, sender_domain, &rm.tls) ==
-	    TLSDEST_INVALID)
-		fail_control();
-	if (rm.tls.port != 0)
-		*port = (unsigned)rm.tls.port;
-	rm.tls_implicit = is_qmtp ? *port == 6209 : *port == 465;
-	xstrbuf_appends(&t, "Sorry, ");
-	if (rm.tls_implicit && rm.tls.level == TLSDEST_NEVER) {
-		xstrbuf_appends(&t, "control/tlsdestinations says never TLS"
-		    " for ");
-		xstrbuf_appends(&t, rm.tls_host);
-		xstrbuf_appends(&t, ", but its port is TLS only. (#4.3.0)");
-		fail('Z', t.data);
-	}
-	if (is_qmtp && !rm.tls_implicit &&
-	    rm.tls.level >= TLSDEST_MUST_ANON) {
-		xstrbuf_appends(&t, "TLS is required for ");
-		xstrbuf_appends(&t, rm.tls_host);
-		xstrbuf_appends(&t, ", but QMTP has it only on port 6209."
-		    " (#4.7.5)");
-		fail('Z', t.data);
-	}
-	if (is_qmtp && route->auth)
-		fail('Z', "Sorry, control/qmtproutes gives credentials, but"
-		    " QMTP has no AUTH. (#4.3.5)");
-	strbuf_free(&t);
-	if (rm.tls.level != TLSDEST_NEVER) {
-		switch (domaincert_lookup(certs, sender_domain, &rm.cert)) {
-		case TLSDEST_FOUND:
-			rm.have_cert = true;
-			report_secret(&rm, rm.cert.password,
-			    strlen(rm.cert.password));
-			break;
-		case TLSDEST_INVALID:
-			fail_control();
-		case TLSDEST_NONE:
-			break;
-		}
-	}
-	rm.auth = route->auth;
-	if (rm.auth) {
-		rm.user = route->user;
-		rm.password = route->password;
-		report_secret(&rm, rm.password, strlen(rm.password));
-	}
 }
 
 /*
@@ -856,18 +502,13 @@ job_reset(void)
  * allocated them) are lost, at most one set per job and 1000 jobs per
  * process (KEPT_REMOTE_USES) */
 static struct {
-	struct strlist qmtp, smtp, auths, tlsd, certs;
+	struct remote_files files;
 	struct strbuf tcpto_path, domain, helo, saved, t, dest;
 } job;
 
 static void
 job_buffers(void)
 {
-	strlist_free(&job.qmtp);
-	strlist_free(&job.smtp);
-	strlist_free(&job.auths);
-	strlist_free(&job.tlsd);
-	strlist_free(&job.certs);
 	strbuf_truncate(&job.tcpto_path, 0);
 	strbuf_truncate(&job.domain, 0);
 	strbuf_truncate(&job.helo, 0);
@@ -921,10 +562,11 @@ deliver(int argc, char **argv)
 	case CTL_ERROR:
 		fail_control();
 	}
-	timeout_connect = read_timeout("control/timeoutconnect", 60);
-	rm.timeout_remote = read_timeout("control/timeoutremote", 1200);
-	have_local = source_address(&local, &job.helo);
-	if (!name_ok(job.helo.data ? job.helo.data : ""))
+	timeout_connect = remote_read_timeout("control/timeoutconnect", 60);
+	rm.timeout_remote = remote_read_timeout("control/timeoutremote",
+	    1200);
+	have_local = remote_source_address(&rm, &local, &job.helo);
+	if (!remote_name_ok(job.helo.data ? job.helo.data : ""))
 		fail_control();
 	rm.helo = job.helo.data;
 	read_message();
@@ -934,30 +576,28 @@ deliver(int argc, char **argv)
 		rm.needs_utf8 = true;
 	rm.session_limit = session_limit();
 
-	if (!ascii_name(argv[1], &job.domain)) {
+	if (!remote_ascii_name(argv[1], &job.domain)) {
 		xstrbuf_appends(&job.t, "Sorry, the domain name ");
 		(void)reply_sanitize(&job.t, argv[1], strlen(argv[1]));
 		xstrbuf_appends(&job.t, " is not a valid IDN. (#5.1.2)");
 		fail('D', job.t.data);
 	}
-	read_lines(&job.qmtp, "control/qmtproutes", check_routes);
-	read_lines(&job.smtp, "control/smtproutes", check_routes);
-	read_lines(&job.auths, "control/authsenders", check_authsenders);
-	read_lines(&job.tlsd, "control/tlsdestinations", tlsdest_check);
-	read_lines(&job.certs, "control/domaincerts", domaincerts_check);
+	remote_read_files(&job.files);
 	/* s/qmail: a sender with an authsenders entry goes to its relay */
-	switch (authsender_lookup(&job.auths, rm.sender, &route)) {
+	switch (authsender_lookup(&job.files.auths, rm.sender, &route)) {
 	case ROUTE_FOUND:
 		route_file = "control/authsenders";
 		break;
 	case ROUTE_INVALID:
 		fail_control();
 	case ROUTE_NONE:
-		choose_route(&job.qmtp, &job.smtp, job.domain.data, &route, &is_qmtp);
+		remote_choose_route(&rm, &job.files, job.domain.data, &route,
+		    &is_qmtp);
 		break;
 	}
 	port = route.port ? (unsigned)route.port : is_qmtp ? 209 : 25;
-	tls_policy(&job.tlsd, &job.certs, &route, job.domain.data, &port, is_qmtp);
+	remote_tls_policy(&rm, &job.files, &route, job.domain.data, &port,
+	    is_qmtp);
 	if (!is_qmtp && !dotstuff_encode(&rm.wire, rm.msg, rm.msglen,
 	    &rm.info))
 		fail('Z', "Out of memory. (#4.3.0)");
@@ -968,9 +608,9 @@ deliver(int argc, char **argv)
 			finish();
 	}
 	if (route.use_mx) {
-		mx_peers(job.domain.data, &peers, argv[1]);
+		remote_mx_peers(job.domain.data, &peers, argv[1]);
 	} else {
-		relay_peers(&route, &peers, route_file ? route_file :
+		remote_relay_peers(&route, &peers, route_file ? route_file :
 		    is_qmtp ? "control/qmtproutes" : "control/smtproutes");
 	}
 	if (have_local) {

@@ -15,8 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dns.h"
 #include "ipaddr.h"
 #include "reply.h"
+#include "routes.h"
 #include "dotstuff.h"
 #include "smtputf8.h"
 #include "strbuf.h"
@@ -117,6 +119,51 @@ void smtp_end(struct session *s, bool say_quit);
 /* smtp_reusable: a kept session on FD has nothing unread: a peer that
  * closed or said 421 while it was idle is seen here */
 bool smtp_reusable(const struct session *s, int fd);
+
+/* remote_fail: sets the message report KIND with TEXT and ends the
+ * delivery (deliver.c: the report is written, then the process or, in a
+ * kept process, the job ends); remote_fail_control: the Z for control
+ * files that cannot be read or parsed */
+_Noreturn void remote_fail(char kind, const char *text);
+_Noreturn void remote_fail_control(void);
+
+/* routing.c. The routing files, read again for every delivery */
+struct remote_files {
+	struct strlist qmtp, smtp, auths, tlsd, certs;
+};
+/* remote_read_files: (re)reads qmtproutes, smtproutes, authsenders,
+ * tlsdestinations and domaincerts into F (a missing file is empty);
+ * remote_fail_control on trouble or a bad line */
+void remote_read_files(struct remote_files *f);
+/* remote_read_timeout: a timeout file in seconds (1..86400), DEF when
+ * missing */
+int remote_read_timeout(const char *path, unsigned long def);
+/* remote_name_ok: NAME is a non-empty name without blanks or controls */
+bool remote_name_ok(const char *name);
+/* remote_ascii_name: OUT = the A-label, lower-case form of NAME; false
+ * when it is not a valid IDN */
+bool remote_ascii_name(const char *name, struct strbuf *out);
+/* remote_source_address: control/domainips for RM's sender: sets *LOCAL
+ * and returns true when it names a source address; replaces HELO when it
+ * names one */
+bool remote_source_address(const struct remote *rm, struct ipaddr *local,
+    struct strbuf *helo);
+/* remote_choose_route: qmtproutes, then smtproutes, then MX (use_mx) */
+void remote_choose_route(const struct remote *rm,
+    const struct remote_files *f, const char *domain, struct route *route,
+    bool *is_qmtp);
+/* remote_tls_policy: the tlsdestinations rule, port, SMTPS/QMTPS, client
+ * certificate and credentials for this delivery, into RM */
+void remote_tls_policy(struct remote *rm, const struct remote_files *f,
+    const struct route *route, const char *domain, unsigned *port,
+    bool is_qmtp);
+/* remote_relay_peers: the addresses of a relay from FILE's ROUTE;
+ * remote_mx_peers: DOMAIN's MX peers, without this host or those behind
+ * it (HOST as given, for an address literal and the reports) */
+void remote_relay_peers(const struct route *route, struct dns_peers *peers,
+    const char *file);
+void remote_mx_peers(const char *domain, struct dns_peers *peers,
+    const char *host);
 
 /* deliver.c: the whole of qmail-remote (argv as the program's); writes
  * the report to fd 1 and ends the process: never returns */
