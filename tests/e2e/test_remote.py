@@ -1978,11 +1978,12 @@ class TcptoTest(_PeerTest):
 
 @needs_root
 class RspawnTest(_PeerTest):
-    """qmail-rspawn runs qmail-remote's code in a forked child, without an
-    exec (doc/PERFORMANCE.md "Relay without exec"): the installed
-    bin/qmail-remote is not needed for relaying through qmail-send, and
-    the child holds only its message, its report pipe and its socket, as
-    qmailr."""
+    """qmail-rspawn runs qmail-remote's code in a process of its own,
+    without an exec (doc/PERFORMANCE.md "Relay without exec"; a kept one,
+    test_relay_kept.py): the installed bin/qmail-remote is not needed for
+    relaying through qmail-send, and the process holds only its message,
+    its report pipe, /dev/null, its socket to qmail-rspawn and the
+    connection, as qmailr."""
 
     def setUp(self):
         super().setUp()
