@@ -6,6 +6,7 @@
  * kept_start and lets one go by closing its socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -210,15 +211,33 @@ kept_tick(struct kept_pool *p)
 	return next > 60000 ? 60000 : (int)next;
 }
 
+bool
+kept_worker_init(struct kept_worker *w, int sock)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	/* the spawner's 0, 1 and 2 are qmail-send's pipes, its other
+	 * descriptors the other deliveries' (the spawner's own pipe goes in
+	 * spawn_child_setup) */
+	if (null == -1 || !spawn_child_setup(null, null))
+		return false;
+	spawn_close_others_except(sock);
+	signal(SIGPIPE, SIG_IGN);
+	w->sock = sock;
+	w->null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return w->null != -1;
+}
+
 int
-kept_job(int sock, char *buf, size_t cap, const char **field,
-	 unsigned nfield, int fds[2])
+kept_job(struct kept_worker *w, char *buf, size_t cap, const char **field,
+	 unsigned nfield)
 {
 	size_t count, pos, i;
+	int fds[2];
 	bool cut;
 	ssize_t n;
 
-	n = fdpass_recv(sock, buf, cap, fds, 2, &count, &cut, 0);
+	n = fdpass_recv(w->sock, buf, cap, fds, 2, &count, &cut, 0);
 	if (n <= 0) {
 		for (i = 0; i < count && i < 2; i++)
 			close(fds[i]);
@@ -234,8 +253,13 @@ kept_job(int sock, char *buf, size_t cap, const char **field,
 		field[i] = buf + pos;
 		pos = (size_t)(nul - buf) + 1;
 	}
-	if (pos == (size_t)n)
-		return 1;
+	/* both are >= 3 (0, 1 and 2 are open): no dup2 clobbers the other */
+	if (pos != (size_t)n || dup2(fds[0], 0) == -1 || dup2(fds[1], 1) == -1 ||
+	    dup2(1, 2) == -1)
+		goto bad;
+	close(fds[0]);
+	close(fds[1]);
+	return 1;
 bad:
 	for (i = 0; i < count && i < 2; i++)
 		close(fds[i]);
@@ -243,9 +267,12 @@ bad:
 }
 
 bool
-kept_answer(int sock, int code)
+kept_answer(struct kept_worker *w, int code)
 {
 	unsigned char c = (unsigned char)code;
 
-	return write(sock, &c, 1) == 1;
+	if (dup2(w->null, 0) == -1 || dup2(w->null, 1) == -1 ||
+	    dup2(w->null, 2) == -1)
+		return false;
+	return write(w->sock, &c, 1) == 1;
 }

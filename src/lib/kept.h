@@ -76,15 +76,23 @@ int kept_done(struct kept_pool *p, int sock);
 int kept_tick(struct kept_pool *p);
 
 /*
- * The worker's side. kept_job waits for the next job on SOCK: returns 1
- * with the NFIELD fields in FIELD (pointing into BUF, CAP bytes) and the
- * message and report pipe in FDS[0] and FDS[1] (close-on-exec); 0 when
- * the spawner let go of it (end of file); -1 on a malformed job.
+ * The worker's side, in serve. kept_worker_init, once: the spawner's
+ * descriptors go (every one but SOCK), 0, 1 and 2 become /dev/null, the
+ * signal dispositions are reset (spawn_child_setup) and SIGPIPE is
+ * ignored; false on failure. kept_job waits for the next job: returns 1
+ * with the NFIELD fields in FIELD (pointing into BUF, CAP bytes), the
+ * message on 0 and the report pipe on 1 and 2; 0 when the spawner let go
+ * of it (end of file); -1 on a malformed job or a failure. kept_answer:
+ * /dev/null goes back on 0, 1 and 2 (nothing of the job stays open),
+ * then the exit code CODE goes to the spawner; false when either fails.
  */
-int kept_job(int sock, char *buf, size_t cap, const char **field,
-	     unsigned nfield, int fds[2]);
-/* kept_answer: sends the exit code CODE for the job; false when the
- * spawner is gone */
-bool kept_answer(int sock, int code);
+struct kept_worker {
+	int sock;
+	int null; /* /dev/null */
+};
+bool kept_worker_init(struct kept_worker *w, int sock);
+int kept_job(struct kept_worker *w, char *buf, size_t cap,
+	     const char **field, unsigned nfield);
+bool kept_answer(struct kept_worker *w, int code);
 
 #endif

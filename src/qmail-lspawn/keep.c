@@ -6,8 +6,6 @@
  * user before it reads its first job and holds nothing of qmail-lspawn
  * but its socket.
  */
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,29 +46,20 @@ serve(void *ctx, const void *arg, int sock)
 	const struct users_entry *u = arg;
 	const char *field[JOB_FIELDS];
 	struct strbuf out = STRBUF_INIT;
+	struct kept_worker w;
 	struct local_args a;
 	char buf[JOB_MAX];
-	unsigned uses;
-	int fds[2], null, code;
+	int code;
 
-	/* qmail-lspawn's 0, 1 and 2 are qmail-send's pipes, its other
-	 * descriptors the other deliveries': none of them stays (the
-	 * spawner's own pipe goes in spawn_child_setup) */
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null == -1 || !spawn_child_setup(null, null))
-		_exit(QLX_SYS);
-	spawn_close_others_except(sock);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null == -1)
+	if (!kept_worker_init(&w, sock))
 		_exit(QLX_SYS);
 	if ((code = keep_become(u->uid, u->gid, u->home)) != 0)
 		_exit(code);
 	a = p->base;
 	a.user = u->user;
 	a.home = u->home;
-	for (uses = 0; uses < KEEP_USES; uses++) {
-		switch (kept_job(sock, buf, sizeof buf, field, JOB_FIELDS,
-				 fds)) {
+	for (;;) {
+		switch (kept_job(&w, buf, sizeof buf, field, JOB_FIELDS)) {
 		case 1:
 			break;
 		case 0:
@@ -78,11 +67,6 @@ serve(void *ctx, const void *arg, int sock)
 		default:
 			_exit(QLX_BUG);
 		}
-		if (!spawn_child_setup(fds[0], fds[1]))
-			_exit(QLX_BUG);
-		close(fds[0]);
-		close(fds[1]);
-		signal(SIGPIPE, SIG_IGN);
 		a.local = field[0];
 		a.dash = field[1];
 		a.ext = field[2];
@@ -93,15 +77,11 @@ serve(void *ctx, const void *arg, int sock)
 		if (out.len > 0 && !fd_write_all(1, out.data, out.len) &&
 		    (code == 0 || code == QLX_UNSYNCED))
 			code = 111;
-		/* the message and the pipe go before the answer; nothing of
-		 * this delivery stays, not even the home directory */
-		if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-		    dup2(null, 2) == -1 || chdir("/") == -1)
-			_exit(QLX_SYS);
-		if (!kept_answer(sock, code))
+		/* nothing of this delivery stays, not even the home
+		 * directory */
+		if (chdir("/") == -1 || !kept_answer(&w, code))
 			_exit(0);
 	}
-	_exit(0);
 }
 
 void

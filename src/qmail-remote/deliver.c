@@ -27,7 +27,6 @@
  * job reads the control files again, as the program does.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,9 +69,8 @@ static struct {
 	long long since; /* monotonic ms of the connect */
 } kept = {false, NULL, -1, STRBUF_INIT, "", 0};
 
-/* in remote_serve, finish() ends the job here instead of the process */
+/* with kept.on, finish() ends the job here instead of the process */
 static sigjmp_buf job_end;
-static bool in_job;
 
 /* the session deadline: SIGALRM shuts the socket down, which every read
  * and write (plain or TLS) sees at once as a dead connection */
@@ -218,7 +216,7 @@ finish(void)
 	if (!fd_write_all(1, out.data, out.len))
 		_exit(111);
 	strbuf_free(&out);
-	if (in_job)
+	if (kept.on)
 		siglongjmp(job_end, 1);
 	_exit(0);
 }
@@ -463,6 +461,16 @@ try_kept(const struct strbuf *dest)
 	return true;
 }
 
+/* what one delivery reads and builds, kept across jobs so that the end
+ * of a job (finish, from anywhere) leaves these behind to be reused; a
+ * few small buffers of failure paths (fail() from inside a function that
+ * allocated them) are lost, at most one set per job and 1000 jobs per
+ * process (KEPT_REMOTE_USES) */
+static struct {
+	struct remote_files files;
+	struct strbuf tcpto_path, domain, helo, saved, t, dest;
+} job;
+
 /* job_reset: forgets the last job's delivery state (remote_serve) */
 static void
 job_reset(void)
@@ -494,21 +502,6 @@ job_reset(void)
 	strbuf_truncate(&mtext, 0);
 	rm.wire = wire;
 	rm.mtext = mtext;
-}
-
-/* what one delivery reads and builds, kept across jobs so that the end
- * of a job (finish, from anywhere) leaves these behind to be reused; a
- * few small buffers of failure paths (fail() from inside a function that
- * allocated them) are lost, at most one set per job and 1000 jobs per
- * process (KEPT_REMOTE_USES) */
-static struct {
-	struct remote_files files;
-	struct strbuf tcpto_path, domain, helo, saved, t, dest;
-} job;
-
-static void
-job_buffers(void)
-{
 	strbuf_truncate(&job.tcpto_path, 0);
 	strbuf_truncate(&job.domain, 0);
 	strbuf_truncate(&job.helo, 0);
@@ -533,7 +526,6 @@ deliver(int argc, char **argv)
 	unsigned port;
 	size_t i, n;
 
-	job_buffers();
 	rm.sender = argv[2];
 	set_rcpts(argc - 3, argv + 3);
 	if (chdir(auto_qmail) == -1)
@@ -601,10 +593,10 @@ deliver(int argc, char **argv)
 	if (!is_qmtp && !dotstuff_encode(&rm.wire, rm.msg, rm.msglen,
 	    &rm.info))
 		fail('Z', "Out of memory. (#4.3.0)");
-	if (kept.on) {
+	if (kept.on && !is_qmtp) {
 		dest_key(&job.dest, &route, job.domain.data, port,
 		    have_local ? &local : NULL);
-		if (!is_qmtp && try_kept(&job.dest))
+		if (try_kept(&job.dest))
 			finish();
 	}
 	if (route.use_mx) {
@@ -731,19 +723,15 @@ remote_serve(int sock)
 {
 	char buf[3 * (SPAWN_FIELD_MAX + 1)];
 	const char *field[3];
+	struct kept_worker w;
 	char *args[5];
-	int fds[2], null;
 
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null == -1 || !spawn_child_setup(null, null))
-		_exit(111);
-	spawn_close_others_except(sock);
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+	if (!kept_worker_init(&w, sock))
 		_exit(111);
 	setup();
-	kept.on = true;
+	kept.on = true; /* from here finish() ends a job, not the process */
 	for (;;) {
-		switch (kept_job(sock, buf, sizeof buf, field, 3, fds)) {
+		switch (kept_job(&w, buf, sizeof buf, field, 3)) {
 		case 1:
 			break;
 		case 0:
@@ -752,27 +740,15 @@ remote_serve(int sock)
 		default:
 			_exit(111);
 		}
-		if (!spawn_child_setup(fds[0], fds[1]))
-			_exit(111);
-		close(fds[0]);
-		close(fds[1]);
-		signal(SIGPIPE, SIG_IGN);
 		args[0] = (char *)"qmail-remote";
 		args[1] = (char *)field[0];
 		args[2] = (char *)field[1];
 		args[3] = (char *)field[2];
 		args[4] = NULL;
 		job_reset();
-		if (sigsetjmp(job_end, 1) == 0) {
-			in_job = true;
+		if (sigsetjmp(job_end, 1) == 0)
 			deliver(4, args);
-		}
-		in_job = false;
-		/* the message and the report pipe go before the answer */
-		if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-		    dup2(null, 2) == -1)
-			_exit(111);
-		if (!kept_answer(sock, 0)) {
+		if (!kept_answer(&w, 0)) {
 			kept_close(true);
 			_exit(0);
 		}

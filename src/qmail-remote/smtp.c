@@ -81,16 +81,24 @@ died(struct session *s, enum reply_status st)
 	return SESSION_DONE;
 }
 
-/* sends QUIT without waiting for its reply (as qmail) and sets the
- * message report */
+/* sends QUIT without waiting for its reply (as qmail) */
+static void
+send_quit(struct session *s)
+{
+	if (iobuf_puts(&s->out, "QUIT\r\n"))
+		(void)iobuf_flush(&s->out);
+}
+
+/* sends QUIT (not after a K on a kept session) and sets the message
+ * report */
 static enum session_result
 quit(struct session *s, char kind, const char *prefix, const char *suffix,
     bool with_reply)
 {
 	if (kind == 'K' && s->keeping)
 		s->kept = true;
-	else if (iobuf_puts(&s->out, "QUIT\r\n"))
-		(void)iobuf_flush(&s->out);
+	else
+		send_quit(s);
 	report_msg(s->rm, kind, prefix, suffix, with_reply ? &s->reply : NULL);
 	return SESSION_DONE;
 }
@@ -514,8 +522,8 @@ smtp_end(struct session *s, bool say_quit)
 {
 	if (s == NULL)
 		return;
-	if (say_quit && iobuf_puts(&s->out, "QUIT\r\n"))
-		(void)iobuf_flush(&s->out);
+	if (say_quit)
+		send_quit(s);
 	tlsc_end(s->tls);
 	reply_free(&s->reply);
 	free(s->send);
