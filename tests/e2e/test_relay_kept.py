@@ -174,6 +174,26 @@ class KeptSessionTest(_PeerTest):
             ("todo", "info", "local", "remote", "bounce")), 60,
             what="every message finished")
 
+    def test_more_deliveries_than_kept_processes_fork_children(self):
+        # at most 32 are kept (qmail-rspawn.8); the 33rd and 34th
+        # deliveries at once run in forked children, and deliver too
+        p = self.peer(final=("trickle", 4, "250 accepted"))
+        self.inst.write_control("concurrencyremote", "34\n")
+        send = self.inst.start()
+        for n in range(34):
+            self.inst.queue(MSG + b"n=%d\n" % n, "a@example.test",
+                            ["b@example.test"])
+        rspawn = [pid for pid in self.children(send.pid)
+                  if self.comm(pid) == "qmail-rspawn"][0]
+        peak = []
+        harness.wait_for(lambda: peak.append(len(self.children(rspawn)))
+                         or peak[-1] >= 34, 20,
+                         what="34 deliveries at once")
+        harness.wait_for(lambda: self.inst.read_log().count(b"success: ")
+                         == 34, 30, what="all 34 delivered")
+        self.assertEqual(len(p.sessions), 34)
+        self.assertNoDeferral()
+
     @staticmethod
     def children(pid):
         try:
