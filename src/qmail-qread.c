@@ -1,11 +1,14 @@
 /*
  * qmail-qread - lists the messages in the queue, as qmail's qmail-qread.
  *
- * For each preprocessed message (info/S/N, doc/INTERNALS.md) it prints
+ * For each preprocessed message (local/S/N and/or remote/S/N, or info/S/N
+ * of the older layout; doc/INTERNALS.md) it prints
  *   26 Sep 1995 04:46:54 GMT  #N  SIZE  <sender>  [bouncing]
  * and one line per recipient, "\tlocal\t<rcpt>" or "\tremote\t<rcpt>",
- * prefixed with "  done" once delivered or bounced. The date is the
- * message's birth (the mtime of info/S/N), the size that of mess/S/N.
+ * prefixed with "  done" once delivered or bounced. The sender and the
+ * date, the message's birth, come from the head of its channel file
+ * (lib/queue.h; older layout: info/S/N and its mtime), the size from
+ * mess/S/N.
  * Bytes outside printable ASCII are shown as '_', as qmail does. Messages
  * still in todo/ are not listed (qmail-qstat counts them).
  *
@@ -26,6 +29,7 @@
 
 #include "auto.h"
 #include "die.h"
+#include "iobuf.h"
 #include "prot.h"
 #include "queue.h"
 #include "strbuf.h"
@@ -138,17 +142,72 @@ done:
 	strbuf_free(&text);
 }
 
+/* head: the sender (NUL-terminated) and birth of message ID; false
+ * (reported) when they cannot be read */
+static bool
+head(unsigned long id, struct strbuf *sender, time_t *birth)
+{
+	static const char *const chan[] = {"local", "remote"};
+	struct strbuf path = STRBUF_INIT, info = STRBUF_INIT;
+	struct iobuf in;
+	struct stat st;
+	char buf[1100];
+	size_t used;
+	bool ok = false;
+	int c, fd, r = 0;
+
+	for (c = 0; c < 2; c++) {
+		if (!queue_path(&path, chan[c], id))
+			die_nomem();
+		fd = open(path.data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1) {
+			if (errno == ENOENT)
+				continue;
+			goto fail;
+		}
+		iobuf_init_file(&in, fd, buf, sizeof buf);
+		r = queue_head_read(&in, sender, birth, &used);
+		close(fd);
+		if (r == -1)
+			goto fail;
+		break;
+	}
+	if (r == 1) {
+		ok = true;
+		goto done;
+	}
+	/* the older layout */
+	if (!queue_path(&path, "info", id))
+		die_nomem();
+	if (!read_file(path.data, &info, INFO_MAX, &st))
+		goto fail;
+	if (info.len == 0 || info.data[0] != 'F') {
+		errno = EINVAL;
+		goto fail;
+	}
+	xstrbuf_copys(sender, info.data + 1);
+	*birth = st.st_mtime;
+	ok = true;
+	goto done;
+fail:
+	trouble(id, path.data);
+done:
+	strbuf_free(&path);
+	strbuf_free(&info);
+	return ok;
+}
+
 static void
 message(unsigned long id)
 {
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct strbuf path = STRBUF_INIT, info = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, sender = STRBUF_INIT;
 	struct stat st;
 	struct tm tm;
 	off_t size;
 	bool bouncing;
-	size_t sender_len;
+	time_t birth;
 
 	if (!queue_path(&path, "mess", id))
 		die_nomem();
@@ -160,24 +219,14 @@ message(unsigned long id)
 	if (!queue_path(&path, "bounce", id))
 		die_nomem();
 	bouncing = stat(path.data, &st) == 0;
-	if (!queue_path(&path, "info", id))
-		die_nomem();
-	if (!read_file(path.data, &info, INFO_MAX, &st)) {
-		trouble(id, path.data);
+	if (!head(id, &sender, &birth))
 		goto done;
-	}
-	if (info.len == 0 || info.data[0] != 'F') {
-		errno = EINVAL;
-		trouble(id, path.data);
-		goto done;
-	}
-	sender_len = strnlen(info.data + 1, info.len - 1);
-	if (gmtime_r(&st.st_mtime, &tm) == NULL)
+	if (gmtime_r(&birth, &tm) == NULL)
 		memset(&tm, 0, sizeof tm);
 	printf("%d %s %d %02d:%02d:%02d GMT  #%lu  %lld  <", tm.tm_mday,
 	    months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 	    tm.tm_sec, id, (long long)size);
-	out(info.data + 1, sender_len);
+	out(sender.data, sender.len);
 	fputs("> ", stdout);
 	if (bouncing)
 		fputs(" bouncing", stdout);
@@ -186,22 +235,23 @@ message(unsigned long id)
 	recipients(id, "remote", "remote");
 done:
 	strbuf_free(&path);
-	strbuf_free(&info);
+	strbuf_free(&sender);
 }
 
-/* list_split: the message ids in info/S, sorted */
-static size_t
-list_split(unsigned long split, unsigned long **ids, size_t *cap)
+/* add_ids: appends the message ids in DIR/SPLIT to *IDS */
+static void
+add_ids(const char *dir, unsigned long split, unsigned long **ids,
+	size_t *n, size_t *cap)
 {
-	struct strbuf dir = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT;
 	unsigned long id;
-	size_t n = 0;
 	DIR *dp;
 
-	xstrbuf_copys(&dir, "info/");
-	xstrbuf_append_ulong(&dir, split);
-	if ((dp = opendir(dir.data)) == NULL)
-		die_queue(dir.data);
+	xstrbuf_copys(&path, dir);
+	xstrbuf_append(&path, "/", 1);
+	xstrbuf_append_ulong(&path, split);
+	if ((dp = opendir(path.data)) == NULL)
+		die_queue(path.data);
 	for (;;) {
 		const struct dirent *d;
 
@@ -210,7 +260,7 @@ list_split(unsigned long split, unsigned long **ids, size_t *cap)
 			break;
 		if (!queue_parse_id(d->d_name, &id) || queue_split(id) != split)
 			continue;
-		if (n == *cap) {
+		if (*n == *cap) {
 			size_t bytes;
 
 			*cap = *cap ? *cap * 2 : 64;
@@ -218,15 +268,30 @@ list_split(unsigned long split, unsigned long **ids, size_t *cap)
 				die_nomem();
 			*ids = xrealloc(*ids, bytes);
 		}
-		(*ids)[n++] = id;
+		(*ids)[(*n)++] = id;
 	}
 	if (errno != 0)
-		die_queue(dir.data);
+		die_queue(path.data);
 	closedir(dp);
-	strbuf_free(&dir);
+	strbuf_free(&path);
+}
+
+/* list_split: the messages of split SPLIT, sorted, each once: those with
+ * a channel file, and those of the older layout with info/S/N alone */
+static size_t
+list_split(unsigned long split, unsigned long **ids, size_t *cap)
+{
+	size_t i, n = 0, kept = 0;
+
+	add_ids("local", split, ids, &n, cap);
+	add_ids("remote", split, ids, &n, cap);
+	add_ids("info", split, ids, &n, cap);
 	if (n > 1)
 		qsort(*ids, n, sizeof **ids, cmp_ulong);
-	return n;
+	for (i = 0; i < n; i++)
+		if (kept == 0 || (*ids)[kept - 1] != (*ids)[i])
+			(*ids)[kept++] = (*ids)[i];
+	return kept;
 }
 
 int

@@ -5,8 +5,9 @@
  * own messages to qmail-send on fd 8, and a qmail-clean of its own on fds
  * 5 (requests) and 6 (answers). The protocol and the steps are in
  * doc/INTERNALS.md ("qmail-todo: preprocessing", "qmail-send <->
- * qmail-todo"). For every todo/S/N it writes info/S/N and local/S/N and/or
- * remote/S/N (recipients routed by control/locals and virtualdomains, see
+ * qmail-todo"). For every todo/S/N it writes local/S/N and/or remote/S/N,
+ * each with the message's head (sender and birth, lib/queue.h) and its
+ * recipients (routed by control/locals and virtualdomains, see
  * lib/rewrite.h), makes them durable, tells qmail-send, waits for its '+',
  * and only then has qmail-clean remove todo/S/N and intd/S/N. A crash at
  * any point makes the message be done again: a duplicate, never a loss.
@@ -363,7 +364,7 @@ unlink_stale(const char *dir, unsigned long id, struct strbuf *fn)
 }
 
 /* unlink_prepared: removes what an earlier preparation of ID (before a
- * crash) may have left: local/, remote/ and info/ */
+ * crash) may have left: local/, remote/, and info/ of the older layout */
 static void
 unlink_prepared(unsigned long id, struct strbuf *fn)
 {
@@ -378,21 +379,29 @@ struct chanfile {
 	char buf[4096];
 };
 
+/* chan_open: creates DIR/S/ID and queues its head (lib/queue.h) */
+static bool
+chan_open(struct chanfile *ch, const char *dir, unsigned long id,
+	  const struct strbuf *sender, time_t birth, struct strbuf *fn)
+{
+	if (!queue_path(fn, dir, id))
+		return false;
+	ch->fd = open(fn->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (ch->fd == -1) {
+		send_log("warning: unable to create %s", fn->data);
+		return false;
+	}
+	iobuf_init_file(&ch->out, ch->fd, ch->buf, sizeof ch->buf);
+	return queue_head_put(&ch->out, sender->data, sender->len, birth);
+}
+
 static bool
 chan_put(struct chanfile *ch, const char *dir, unsigned long id,
-	 const struct strbuf *rcpt, struct strbuf *fn)
+	 const struct strbuf *sender, time_t birth, const struct strbuf *rcpt,
+	 struct strbuf *fn)
 {
-	if (ch->fd == -1) {
-		if (!queue_path(fn, dir, id))
-			return false;
-		ch->fd = open(fn->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			      0600);
-		if (ch->fd == -1) {
-			send_log("warning: unable to create %s", fn->data);
-			return false;
-		}
-		iobuf_init(&ch->out, ch->fd, ch->buf, sizeof ch->buf, 0);
-	}
+	if (ch->fd == -1 && !chan_open(ch, dir, id, sender, birth, fn))
+		return false;
 	return iobuf_put(&ch->out, "T", 1) &&
 	       iobuf_put(&ch->out, rcpt->data, rcpt->len) &&
 	       iobuf_put(&ch->out, "", 1);
@@ -574,20 +583,21 @@ source_next(struct source *src, struct strbuf *rec)
 static bool
 process(struct todo *t, unsigned long id)
 {
-	struct strbuf fn = STRBUF_INIT, rec = STRBUF_INIT, addr = STRBUF_INIT;
-	struct chanfile ch[2], info;
+	struct strbuf fn = STRBUF_INIT, rec = STRBUF_INIT, addr = STRBUF_INIT,
+		      sender = STRBUF_INIT;
+	struct chanfile ch[2];
 	struct source src = {.mem = NULL};
 	struct qxattr meta;
 	char inbuf[4096], msg[40];
 	unsigned long uid = 0, pid = 0;
 	struct stat st;
 	bool ok = false, have_sender = false;
+	time_t birth = time(NULL);
 	ssize_t reclen;
 	int fd, c, i;
 
 	for (c = 0; c < 2; c++)
 		ch[c].fd = -1;
-	info.fd = -1;
 	if (!queue_path(&fn, "todo", id))
 		goto out;
 	if ((fd = open(fn.data, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -632,14 +642,6 @@ process(struct todo *t, unsigned long id)
 		}
 	}
 	unlink_prepared(id, &fn);
-	if (!queue_path(&fn, "info", id))
-		goto closein;
-	info.fd = open(fn.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (info.fd == -1) {
-		send_log("warning: unable to create %s", fn.data);
-		goto closein;
-	}
-	iobuf_init(&info.out, info.fd, info.buf, sizeof info.buf, 0);
 	send_log("new msg %lu", id);
 	for (;;) {
 		rec.len = 0;
@@ -663,8 +665,9 @@ process(struct todo *t, unsigned long id)
 				goto badrecord;
 			break;
 		case 'F':
-			if (have_sender ||
-			    !iobuf_put(&info.out, rec.data, rec.len + 1))
+			/* qmail-queue takes no longer address */
+			if (have_sender || rec.len - 1 > QUEUE_SENDER_MAX ||
+			    !strbuf_copy(&sender, rec.data + 1, rec.len - 1))
 				goto badrecord;
 			have_sender = true;
 			strbuf_terminate(&rec);
@@ -689,8 +692,8 @@ process(struct todo *t, unsigned long id)
 				send_log("warning: out of memory");
 				goto closein;
 			}
-			if (!chan_put(&ch[c], c ? "remote" : "local", id, &addr,
-				      &fn))
+			if (!chan_put(&ch[c], c ? "remote" : "local", id,
+				      &sender, birth, &addr, &fn))
 				goto closein;
 			break;
 		default:
@@ -699,17 +702,17 @@ process(struct todo *t, unsigned long id)
 	}
 	if (!have_sender)
 		goto badrecord;
+	/* no recipient at all: the head alone, in local/, which qmail-send
+	 * finishes at once (qmail wrote info/ alone) */
+	if (ch[0].fd == -1 && ch[1].fd == -1 &&
+	    !chan_open(&ch[0], "local", id, &sender, birth, &fn))
+		goto closein;
 	/*
 	 * Journaled: the files are written to the disk but not flushed. The
 	 * unlink of todo/S/N comes after this, so any journal commit that
 	 * makes it durable also holds these files and flushes their data
 	 * first (doc/INTERNALS.md); until then a crash redoes the message.
 	 */
-	if (!iobuf_flush(&info.out) || !settle(t, info.fd)) {
-		queue_path(&fn, "info", id);
-		send_log("warning: trouble writing to %s", fn.data);
-		goto closein;
-	}
 	if (!chan_finish(t, &ch[0], "local", id, &fn) ||
 	    !chan_finish(t, &ch[1], "remote", id, &fn))
 		goto closein;
@@ -722,9 +725,7 @@ process(struct todo *t, unsigned long id)
 	 * qmail-send's loop (answers come in order, at most PENDING_MAX
 	 * outstanding: far less than a pipe holds) */
 	i = snprintf(msg, sizeof msg, "D%c%lu",
-		     ch[0].fd != -1 ? (ch[1].fd != -1 ? 'B' : 'L')
-				    : (ch[1].fd != -1 ? 'R' : 'X'),
-		     id);
+		     ch[0].fd == -1 ? 'R' : ch[1].fd != -1 ? 'B' : 'L', id);
 	if (!fd_write_all(FD_TOSEND, msg, (size_t)i + 1))
 		lost_send();
 	t->unanswered++;
@@ -746,9 +747,8 @@ out:
 	for (c = 0; c < 2; c++)
 		if (ch[c].fd != -1)
 			close(ch[c].fd);
-	if (info.fd != -1)
-		close(info.fd);
 	strbuf_free(&fn);
+	strbuf_free(&sender);
 	strbuf_free(&rec);
 	strbuf_free(&addr);
 	return ok;
@@ -833,7 +833,7 @@ main(int argc, char **argv)
 	if (t.queuefd == -1)
 		die_temp_sys("cannot open %s", auto_queue);
 	t.kind = durable_kind(t.queuefd);
-	/* the checkpoint stands in for the fsyncs of info/, local/ and
+	/* the checkpoint stands in for the fsyncs of local/ and
 	 * remote/ only where syncfs reports their write-back errors */
 	if (t.kind == DURABLE_BARRIER && !durable_barrier_reports_errors())
 		t.kind = DURABLE_FSYNC;

@@ -28,6 +28,19 @@ plain_write(void *ctx, const void *buf, size_t len)
 	return write(io->fd, buf, len);
 }
 
+/* a regular file is always ready: no poll before each read or write */
+static ssize_t
+file_read(void *ctx, void *buf, size_t len)
+{
+	return read(((struct iobuf *)ctx)->fd, buf, len);
+}
+
+static ssize_t
+file_write(void *ctx, const void *buf, size_t len)
+{
+	return write(((struct iobuf *)ctx)->fd, buf, len);
+}
+
 bool
 fd_wait(int fd, bool write, int timeout)
 {
@@ -60,6 +73,14 @@ iobuf_init(struct iobuf *io, int fd, char *buf, size_t size, int timeout)
 	io->read_fn = plain_read;
 	io->write_fn = plain_write;
 	io->ctx = io;
+}
+
+void
+iobuf_init_file(struct iobuf *io, int fd, char *buf, size_t size)
+{
+	iobuf_init(io, fd, buf, size, 0);
+	io->read_fn = file_read;
+	io->write_fn = file_write;
 }
 
 ssize_t
@@ -103,6 +124,21 @@ iobuf_read(struct iobuf *in, void *dst, size_t n)
 	memcpy(dst, in->buf + in->pos, n);
 	in->pos += n;
 	return (ssize_t)n;
+}
+
+int
+iobuf_peek(struct iobuf *in)
+{
+	ssize_t r;
+
+	if (in->pos == in->len) {
+		r = iobuf_fill(in);
+		if (r == 0)
+			return -1;
+		if (r < 0)
+			return -2;
+	}
+	return (unsigned char)in->buf[in->pos];
 }
 
 int

@@ -38,10 +38,15 @@ struct iobuf {
 /* iobuf_init: sets up BUF of SIZE bytes on FD with a per-call TIMEOUT */
 void iobuf_init(struct iobuf *io, int fd, char *buf, size_t size,
     int timeout);
+/* iobuf_init_file: the same for a regular file, which is always ready: no
+ * poll(2) before each read or write, no timeout */
+void iobuf_init_file(struct iobuf *io, int fd, char *buf, size_t size);
 /* iobuf_fill: reads more data; returns bytes read, 0 at EOF, -1 on error */
 ssize_t iobuf_fill(struct iobuf *in);
 /* iobuf_read: returns up to N buffered-or-fresh bytes, 0 at EOF, -1 error */
 ssize_t iobuf_read(struct iobuf *in, void *dst, size_t n);
+/* iobuf_peek: returns the next byte without taking it, as iobuf_getc */
+int iobuf_peek(struct iobuf *in);
 /* iobuf_getc: returns one byte as unsigned char, -1 at EOF, -2 on error */
 int iobuf_getc(struct iobuf *in);
 /*

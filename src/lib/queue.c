@@ -1,6 +1,9 @@
 /*
  * queue.c - queue path names. See queue.h.
  */
+#include <errno.h>
+#include <string.h>
+
 #include "auto.h"
 #include "ctl.h"
 #include "queue.h"
@@ -24,4 +27,50 @@ bool
 queue_parse_id(const char *s, unsigned long *id)
 {
 	return scan_ulong(s, id) && *id != 0;
+}
+
+bool
+queue_head_put(struct iobuf *out, const char *sender, size_t len,
+	       time_t birth)
+{
+	char num[24];
+	size_t n = sizeof num;
+
+	num[--n] = '\0';
+	do
+		num[--n] = (char)('0' + (unsigned long)birth % 10);
+	while ((birth = (time_t)((unsigned long)birth / 10)) > 0 && n > 0);
+	return iobuf_put(out, "F", 1) && iobuf_put(out, sender, len) &&
+	       iobuf_put(out, "\0B", 2) &&
+	       iobuf_put(out, num + n, sizeof num - n);
+}
+
+int
+queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
+		size_t *used)
+{
+	struct strbuf rec = STRBUF_INIT;
+	unsigned long b;
+	int c = iobuf_peek(in), ret = -1;
+
+	if (c == -2)
+		return -1;
+	if (c != 'F')
+		return 0;
+	sender->len = 0;
+	errno = EINVAL;
+	if (iobuf_getline(in, sender, 1 + QUEUE_SENDER_MAX + 1, '\0') != IO_OK ||
+	    iobuf_getline(in, &rec, 1 + 20 + 1, '\0') != IO_OK ||
+	    rec.data[0] != 'B' || !scan_ulong(rec.data + 1, &b) ||
+	    (time_t)b < 0)
+		goto out;
+	*used = sender->len + rec.len;
+	/* drop the F; the NUL stays as the terminator */
+	memmove(sender->data, sender->data + 1, sender->len - 1);
+	strbuf_truncate(sender, sender->len - 2);
+	*birth = (time_t)b;
+	ret = 1;
+out:
+	strbuf_free(&rec);
+	return ret;
 }

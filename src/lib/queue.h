@@ -7,14 +7,26 @@
  * lock is flat. Paths are relative to the queue directory (auto_queue),
  * where the queue programs chdir.
  * queue_path writes "DIR/S/N" into OUT (replacing its contents); it fails
- * only on ENOMEM. Nothing here exits or touches the file system.
+ * only on ENOMEM.
+ *
+ * A channel file (local/S/N, remote/S/N) begins with the message's head:
+ * "F<sender>\0" then "B<birth>\0", the birth in decimal seconds since the
+ * epoch; then one record per recipient ("T<rcpt>\0", 'D' once done). Both
+ * channel files of a message carry the same head. A file that does not
+ * begin with 'F' is of the older layout (qmail's), whose sender is in
+ * info/S/N and whose birth is that file's mtime. Nothing here exits or
+ * opens a file: the head functions work on an iobuf the caller set up.
  */
 #ifndef QUEUE_H
 #define QUEUE_H
 
 #include <stdbool.h>
+#include <time.h>
 
+#include "iobuf.h"
 #include "strbuf.h"
+
+#define QUEUE_SENDER_MAX 1000 /* qmail-queue's limit for an address */
 
 /* queue_split: returns the subdirectory number of message ID */
 unsigned long queue_split(unsigned long id);
@@ -22,5 +34,17 @@ unsigned long queue_split(unsigned long id);
 bool queue_path(struct strbuf *out, const char *dir, unsigned long id);
 /* queue_parse_id: parses a decimal message id from all of S */
 bool queue_parse_id(const char *s, unsigned long *id);
+
+/* queue_head_put: queues the head for SENDER (LEN bytes, no NUL) and
+ * BIRTH on OUT; false on a write error */
+bool queue_head_put(struct iobuf *out, const char *sender, size_t len,
+    time_t birth);
+/* queue_head_read: reads the head at the start of IN: 1 with SENDER (no
+ * F, NUL-terminated, len without the NUL), *BIRTH and *USED (its bytes in
+ * the file); 0 when IN does not begin with 'F' (the older layout, or
+ * empty; nothing is taken); -1 on a malformed head (errno EINVAL) or a
+ * read error */
+int queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
+    size_t *used);
 
 #endif

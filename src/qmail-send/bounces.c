@@ -98,23 +98,26 @@ bounces_inject(struct send *st, unsigned long id)
 	time_t birth;
 	int code;
 
-	if (!sched_getinfo(st, id, &raw, &birth) ||
-	    !bounce_unverp(&sender, raw.data) ||
-	    !queue_path(&bfn, "bounce", id) || !queue_path(&mfn, "mess", id)) {
-		log_begin();
-		log_add("warning: unable to read info for msg ");
-		log_addnum(id);
-		log_end();
+	if (!queue_path(&bfn, "bounce", id) || !queue_path(&mfn, "mess", id)) {
+		log_str("warning: out of memory, will try later");
 		goto out;
 	}
 	if (stat(bfn.data, &sb) == -1) {
-		ok = errno == ENOENT;
+		ok = errno == ENOENT; /* nothing to bounce */
 		if (!ok) {
 			log_begin();
 			log_add("warning: unable to stat ");
 			log_add(bfn.data);
 			log_end();
 		}
+		goto out;
+	}
+	if (!sched_getinfo(st, id, &raw, &birth) ||
+	    !bounce_unverp(&sender, raw.data)) {
+		log_begin();
+		log_add("warning: unable to read info for msg ");
+		log_addnum(id);
+		log_end();
 		goto out;
 	}
 	kind = bounce_classify(sender.data);

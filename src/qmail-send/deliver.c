@@ -171,8 +171,7 @@ job_close(struct send *st, size_t j)
 	if (job->sender.cap > 4096)
 		strbuf_free(&job->sender);
 	if (job->hiteof && job->numtodo == 0) {
-		/* then sched_chan_gone and sched_done_add (remover.c) */
-		remove_chan(st, c, job->id);
+		sched_chan_done(st, c, job->id, job->older);
 		return;
 	}
 	sched_chan(st, c, job->id, dt, false);
@@ -547,7 +546,7 @@ pass_open(struct send *st, int c)
 	struct prioq_elt pe;
 	struct job *job;
 	time_t birth;
-	size_t j;
+	size_t j, head = 0;
 	int fd;
 
 	if (!prioq_min(&ch->pq, &pe) || pe.dt > st->now)
@@ -573,7 +572,21 @@ pass_open(struct send *st, int c)
 		goto trouble;
 	}
 	job = &st->jobs[j];
-	if (!sched_getinfo(st, pe.id, &job->sender, &birth)) {
+	iobuf_init_file(&pass->in, fd, pass->buf, sizeof pass->buf);
+	/* the head (lib/queue.h); a file without one is of the older
+	 * layout, its sender and birth in info/S/N */
+	switch (queue_head_read(&pass->in, &job->sender, &birth, &head)) {
+	case 1:
+		job->older = false;
+		break;
+	case 0:
+		if (sched_info_read(st, pe.id, &job->sender, &birth)) {
+			job->older = true;
+			head = 0;
+			break;
+		}
+		/* fall through */
+	default:
 		st->freejobs[st->nfree++] = j;
 		close(fd);
 		queue_path(&st->fn, chan_dir[c], pe.id);
@@ -589,8 +602,7 @@ pass_open(struct send *st, int c)
 	pass->id = pe.id;
 	pass->job = j;
 	pass->fd = fd;
-	pass->mpos = 0;
-	iobuf_init(&pass->in, fd, pass->buf, sizeof pass->buf, 0);
+	pass->mpos = (off_t)head;
 	return true;
 trouble:
 	log_begin();

@@ -188,6 +188,7 @@ send_free(struct send *st)
 		strbuf_free(&ch->reply.text);
 		prioq_free(&ch->pq);
 		idset_free(&ch->mem);
+		idset_free(&ch->fin);
 		if (ch->pass.id)
 			close(ch->pass.fd);
 	}
@@ -197,6 +198,8 @@ send_free(struct send *st)
 	free(st->freejobs);
 	prioq_free(&st->pqdone);
 	prioq_free(&st->pqfail);
+	idset_free(&st->finishing);
+	idset_free(&st->older);
 	if (st->rescan_dir != NULL)
 		closedir(st->rescan_dir);
 	strbuf_free(&st->todo_buf);

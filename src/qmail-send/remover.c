@@ -1,19 +1,20 @@
 /*
- * remover.c - qmail-send's own unlinks of info/S/N, local/S/N and
- * remote/S/N, done by a child (qmail-remover: same user, only its two
+ * remover.c - qmail-send's own unlinks of local/S/N, remote/S/N and
+ * (the older layout) info/S/N, done by a child (qmail-remover: same user, only its two
  * pipes) so that the main loop does not wait on them.
  *
  * Each unlink frees the file's block, and on ext4 without a journal
  * mounted with `discard` the kernel discards it before unlink returns: a
- * device round trip per file, two per message. Done inline, a burst of
+ * device round trip per file. Done inline, a burst of
  * finished messages held qmail-send away from its deliveries for tens of
  * milliseconds at a time (doc/PERFORMANCE.md). The child takes "PATH\0"
  * requests on fd 0 and answers each, in order, with '+' (gone, or was not
  * there) or '!' (unlink failed) on fd 1; it ends at end of file.
  *
  * What follows an unlink happens when its answer comes, exactly as it did
- * after the inline unlink: a channel file's removal lets the message be
- * finished (sched_done_add); info/'s lets mess/S/N go (clean_mess); a
+ * after the inline unlink: a channel file's removal goes to
+ * sched_chan_removed (the last one of a finished message lets mess/S/N
+ * go); info/'s (the older layout) lets mess/S/N go (clean_mess); a
  * failure is logged and tried again later. Without the child (it could
  * not be started, or died) the unlink is done inline again.
  */
@@ -90,17 +91,19 @@ removed(struct send *st, unsigned long id, int what, bool ok)
 		}
 		if (what == RM_INFO)
 			sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
-		else
+		else {
+			/* not finished after all: a pass reads the file
+			 * again, and messdone starts over */
+			idset_del(&st->finishing, id);
 			sched_chan(st, what, id, st->now + SLEEP_SYSFAIL,
 				   false);
+		}
 		return;
 	}
-	if (what == RM_INFO) {
+	if (what == RM_INFO)
 		clean_mess(st, id);
-		return;
-	}
-	sched_chan_gone(st, what, id);
-	sched_done_add(st, id, st->now);
+	else
+		sched_chan_removed(st, what, id);
 }
 
 /* unlink_now: WHAT's file of ID goes inline; then as removed */

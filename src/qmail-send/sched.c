@@ -3,7 +3,8 @@
  *
  * Each channel has a priority queue of (next attempt, message); pqdone
  * holds messages whose channels may all be finished, pqfail messages to
- * look at again after a system error. At start info/ is scanned once
+ * look at again after a system error. At start local/ and remote/ (and
+ * info/, for messages of the older layout) are scanned once
  * (sched_start); after that the queue directories are never rescanned:
  * new messages come from qmail-todo, and the schedule is kept in memory.
  * At exit each waiting message's next attempt is stored as the mtime of
@@ -19,11 +20,18 @@
  * has told us already. So qmail-send's memory and its work per loop stay
  * bounded however many messages wait for a dead host.
  *
- * Finishing a message (messdone): when neither local/S/N nor remote/S/N
- * is left, inject the bounce (if any), remove info/S/N and have
- * qmail-clean remove mess/S/N. The periodic cleanup walks mess/, a few
- * entries per loop, for leftovers of a killed qmail-queue older than 36
- * hours.
+ * Finishing a message (messdone). A channel file carries the message's
+ * head (sender, birth: lib/queue.h), so it is what keeps a message alive,
+ * as info/S/N did in qmail's layout. A channel whose recipients are all
+ * done is kept (chan[c].fin) while it may be the last: when another
+ * channel file is still going, the finished one goes at once; when none
+ * is, and todo/S/N is gone, the bounce (if any) is injected, then the
+ * channel files go, and the last answer (sched_chan_removed) has
+ * qmail-clean remove mess/S/N; for the older layout info/S/N goes before
+ * mess/S/N. So mess/S/N, and with it the inode number N, stays taken
+ * while any file names N. The periodic cleanup walks mess/, a few
+ * entries per loop, for leftovers of a killed qmail-queue or of a crash
+ * older than 36 hours that no file names.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -106,6 +114,43 @@ void
 sched_chan_gone(struct send *st, int c, unsigned long id)
 {
 	idset_del(&st->chan[c].mem, id);
+	idset_del(&st->chan[c].fin, id);
+}
+
+void
+sched_chan_done(struct send *st, int c, unsigned long id, bool older)
+{
+	if (!idset_add(&st->chan[c].fin, id) ||
+	    (older && !idset_add(&st->older, id))) {
+		/* out of memory: a pass reads the file again later */
+		idset_del(&st->chan[c].fin, id);
+		sched_chan(st, c, id, st->now + SLEEP_SYSFAIL, false);
+		return;
+	}
+	sched_done_add(st, id, st->now);
+}
+
+void
+sched_chan_removed(struct send *st, int c, unsigned long id)
+{
+	int k;
+
+	sched_chan_gone(st, c, id);
+	if (!idset_has(&st->finishing, id)) {
+		/* a finished channel went while another was going, which
+		 * may have finished meanwhile */
+		sched_done_add(st, id, st->now);
+		return;
+	}
+	for (k = 0; k < CHANNELS; k++)
+		if (idset_has(&st->chan[k].fin, id))
+			return; /* the last answer finishes the message */
+	idset_del(&st->finishing, id);
+	if (idset_has(&st->older, id)) {
+		idset_del(&st->older, id);
+		remove_info(st, id); /* then clean_mess (remover.c) */
+	} else
+		clean_mess(st, id);
 }
 
 static void
@@ -170,29 +215,51 @@ fail:
 	sched_insert(st, &st->pqfail, id, st->now + SLEEP_SYSFAIL);
 }
 
+/* start_scan: sched_add for every message in DIR/S that none of the
+ * directories in SKIP (NULL-ended) names too: each message once */
+static void
+start_scan(struct send *st, const char *dir, unsigned long s,
+	   const char *const *skip)
+{
+	char path[64];
+	struct dirent *d;
+	unsigned long id;
+	const char *const *k;
+	DIR *dp;
+
+	snprintf(path, sizeof path, "%s/%lu", dir, s);
+	while ((dp = opendir(path)) == NULL) {
+		log_begin();
+		log_add("alert: unable to opendir ");
+		log_add(path);
+		log_add(", sleeping...");
+		log_end();
+		sleep(10);
+	}
+	while ((d = readdir(dp)) != NULL) {
+		if (!queue_parse_id(d->d_name, &id) || queue_split(id) != s)
+			continue;
+		for (k = skip; *k != NULL; k++)
+			if (exists(st, *k, id) != 0)
+				break; /* counted there (or trouble: it too) */
+		if (*k == NULL)
+			sched_add(st, id);
+	}
+	closedir(dp);
+}
+
 void
 sched_start(struct send *st)
 {
-	char dir[64];
-	struct dirent *d;
-	unsigned long s, id;
-	DIR *dp;
+	static const char *const none[] = {NULL};
+	static const char *const not_local[] = {"local", NULL};
+	static const char *const not_chan[] = {"local", "remote", NULL};
+	unsigned long s;
 
 	for (s = 0; s < (auto_split ? auto_split : 1); s++) {
-		snprintf(dir, sizeof dir, "info/%lu", s);
-		while ((dp = opendir(dir)) == NULL) {
-			log_begin();
-			log_add("alert: unable to opendir ");
-			log_add(dir);
-			log_add(", sleeping...");
-			log_end();
-			sleep(10);
-		}
-		while ((d = readdir(dp)) != NULL)
-			if (queue_parse_id(d->d_name, &id) &&
-			    queue_split(id) == s)
-				sched_add(st, id);
-		closedir(dp);
+		start_scan(st, "local", s, none);
+		start_scan(st, "remote", s, not_local);
+		start_scan(st, "info", s, not_chan); /* the older layout */
 	}
 }
 
@@ -234,8 +301,8 @@ sched_run_now(struct send *st)
 }
 
 bool
-sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
-	      time_t *birth)
+sched_info_read(struct send *st, unsigned long id, struct strbuf *sender,
+		time_t *birth)
 {
 	struct iobuf in;
 	char buf[256];
@@ -247,7 +314,7 @@ sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 		return false;
 	if ((fd = open(st->fn2.data, O_RDONLY | O_CLOEXEC)) == -1)
 		return false;
-	iobuf_init(&in, fd, buf, sizeof buf, 0);
+	iobuf_init_file(&in, fd, buf, sizeof buf);
 	sender->len = 0;
 	if (fstat(fd, &sb) == 0 &&
 	    iobuf_getline(&in, sender, RECORD_MAX, '\0') == IO_OK &&
@@ -262,20 +329,68 @@ sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 	return ok;
 }
 
+bool
+sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
+	      time_t *birth)
+{
+	struct iobuf in;
+	char buf[1100];
+	size_t used;
+	int c, fd, r;
+
+	for (c = 0; c < CHANNELS; c++) {
+		if (!queue_path(&st->fn2, chan_dir[c], id))
+			return false;
+		if ((fd = open(st->fn2.data, O_RDONLY | O_CLOEXEC)) == -1) {
+			if (errno == ENOENT)
+				continue;
+			return false;
+		}
+		iobuf_init_file(&in, fd, buf, sizeof buf);
+		r = queue_head_read(&in, sender, birth, &used);
+		close(fd);
+		if (r != 0)
+			return r == 1;
+		break; /* no head: the older layout */
+	}
+	return sched_info_read(st, id, sender, birth);
+}
+
 static void
 messdone(struct send *st, unsigned long id)
 {
+	bool left[CHANNELS], going = false, any = false;
 	int c;
 
-	/* an unlink of its files is under way: its answer comes back here
-	 * (a channel file) or finishes the message (info/) */
+	/* an unlink of its files is under way: its answer comes back to
+	 * sched_chan_removed, or (info/) finishes the message */
 	if (remove_pending(st, id))
 		return;
 
-	for (c = 0; c < CHANNELS; c++)
-		switch (exists(st, chan_dir[c], id)) {
-		case 1:
-			return; /* a channel is still going */
+	for (c = 0; c < CHANNELS; c++) {
+		int e = exists(st, chan_dir[c], id);
+
+		if (e == -1)
+			goto fail;
+		left[c] = e == 1;
+		if (left[c] && !idset_has(&st->chan[c].fin, id))
+			going = true;
+		any = any || left[c];
+	}
+	if (going) {
+		/* the channel still going holds the head: a finished one
+		 * can go now (its answer brings us back here) */
+		for (c = 0; c < CHANNELS; c++)
+			if (left[c] && idset_has(&st->chan[c].fin, id))
+				remove_chan(st, c, id);
+		idset_del(&st->older, id);
+		return;
+	}
+	/* the older layout: info/S/N alone left; else already finished */
+	if (!any)
+		switch (exists(st, "info", id)) {
+		case 0:
+			return;
 		case -1:
 			goto fail;
 		}
@@ -288,19 +403,23 @@ messdone(struct send *st, unsigned long id)
 	case -1:
 		goto fail;
 	}
-	switch (exists(st, "info", id)) {
-	case 0:
-		return; /* already finished */
-	case -1:
+	if (any && !idset_add(&st->finishing, id))
+		goto fail;
+	if (!bounces_inject(st, id)) {
+		idset_del(&st->finishing, id);
 		goto fail;
 	}
-	if (!bounces_inject(st, id))
-		goto fail;
 	log_begin();
 	log_add("end msg ");
 	log_addnum(id);
 	log_end();
-	remove_info(st, id); /* then clean_mess (remover.c) */
+	if (!any) {
+		remove_info(st, id); /* then clean_mess (remover.c) */
+		return;
+	}
+	for (c = 0; c < CHANNELS; c++)
+		if (left[c])
+			remove_chan(st, c, id); /* then sched_chan_removed */
 	return;
 fail:
 	sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
@@ -348,7 +467,10 @@ cleanup_step(struct send *st)
 			continue; /* probably qmail-queue removed it */
 		if (st->now <= sb.st_mtime + OSSIFIED)
 			continue;
-		if (exists(st, "info", id) != 0 || exists(st, "todo", id) != 0)
+		/* any file naming N keeps it (trouble too) */
+		if (exists(st, "local", id) != 0 ||
+		    exists(st, "remote", id) != 0 ||
+		    exists(st, "info", id) != 0 || exists(st, "todo", id) != 0)
 			continue;
 		clean_mess(st, id);
 	}

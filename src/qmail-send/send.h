@@ -10,7 +10,8 @@
  *   deliver.c  the channels: spawner slots, jobs and passes over
  *              local/S/N and remote/S/N
  *   sched.c    the in-memory schedule: the priority queues, the start-up
- *              scan of info/, finishing messages, the periodic cleanup
+ *              scan of local/ and remote/ (and info/ of the older
+ *              layout), finishing messages, the periodic cleanup
  *   bounces.c  collecting failure reports and injecting bounces
  *   todo.c     the pipe to qmail-todo
  *   reqpipe.c  requests to a helper, answered in order, not waited for
@@ -53,7 +54,7 @@
 #define SLEEP_SYSFAIL 123
 #define OSSIFIED      129600 /* 36 hours: longer than qmail-queue's 24 h */
 #define REPORT_MAX    4000   /* delivery report text kept per delivery */
-#define RECORD_MAX    1100   /* a record of info/, local/ or remote/ */
+#define RECORD_MAX    1100   /* a record of local/ or remote/ (or info/) */
 #define OUTBUF_MAX    65536  /* requests queued for one spawner */
 #define SLOT_MAX      65535  /* the widened spawner protocol's slot limit */
 #define SCHED_HORIZON 600    /* due later than this: the message waits on disk */
@@ -88,6 +89,7 @@ struct job {
 	time_t retry;
 	bool dying;  /* past queuelifetime: a deferral is a failure */
 	bool hiteof; /* the pass read the whole channel file */
+	bool older;  /* the file has no head: sender and birth in info/ */
 	size_t numtodo;
 	struct strbuf sender;
 };
@@ -138,6 +140,8 @@ struct chan {
 	struct reply reply;
 	struct prioq pq;
 	struct idset mem; /* ids in pq or under way on this channel */
+	struct idset fin; /* ids whose file here is all done, kept while it
+			     may be the message's last (sched.c) */
 	struct pass pass;
 };
 
@@ -150,6 +154,8 @@ struct send {
 	size_t nfree;
 	struct prioq pqdone; /* messages whose channels may be finished */
 	struct prioq pqfail; /* messages to look at again after an error */
+	struct idset finishing; /* bounce injected, channel files going */
+	struct idset older;	/* finishing ones with an info/ file */
 	time_t now;
 	bool flag_exit;
 	unsigned long next_delid;
@@ -236,10 +242,16 @@ void sched_done_add(struct send *st, unsigned long id, time_t dt);
 void sched_chan(struct send *st, int c, unsigned long id, time_t dt,
 		bool on_disk);
 void sched_chan_gone(struct send *st, int c, unsigned long id);
+void sched_chan_done(struct send *st, int c, unsigned long id, bool older);
+void sched_chan_removed(struct send *st, int c, unsigned long id);
 void sched_do(struct send *st);
 void sched_wakeup(const struct send *st, time_t *wakeup);
+/* sched_getinfo: a message's sender and birth, from the head of local/S/N
+ * or remote/S/N, else from info/S/N (sched_info_read: the older layout) */
 bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 		   time_t *birth);
+bool sched_info_read(struct send *st, unsigned long id, struct strbuf *sender,
+		     time_t *birth);
 
 /* unsynced.c */
 void unsynced_init(struct send *st);

@@ -327,6 +327,21 @@ class Instance:
     def queue_files(self, sub):
         return [p for p in glob.glob(self.path("queue", sub, "*", "*"))]
 
+    def set_birth(self, path, when):
+        """Ages a message: writes WHEN (seconds) as the birth in the head
+        of its channel file PATH ("F<sender>\\0B<birth>\\0", doc/INTERNALS.md),
+        in place; the digits keep their number, so the recipients' records
+        stay where they were."""
+        with open(path, "r+b") as f:
+            data = f.read(2048)
+            b = data.index(b"\0") + 1
+            end = data.index(b"\0", b)
+            assert data[b:b + 1] == b"B", data[:end]
+            digits = str(int(when)).encode()
+            assert len(digits) == end - b - 1, (digits, data[b:end])
+            f.seek(b + 1)
+            f.write(digits)
+
     def pid_files(self):
         """qmail-queue's scratch files: pid/T/* (and pid/* of a queue
         made before pid/T), never the pid/T directories themselves."""

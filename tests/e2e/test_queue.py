@@ -446,14 +446,22 @@ class TestQreadQstat(QueueTestCase):
     def setUp(self):
         self.inst.reset()
 
-    def preprocess(self, n, sender, local=(), remote=(), birth=None):
+    def preprocess(self, n, sender, local=(), remote=(), birth=None,
+                   older=False):
         """Does what qmail-todo does for message N (doc/INTERNALS.md):
-        info/local/remote, then removes intd and todo."""
-        _qfile(self.inst, "info", n, b"F" + sender + b"\0", mtime=birth)
+        local/ and/or remote/, each with the head (sender and birth), then
+        removes intd and todo. OLDER: the layout of qmail and of our
+        releases before the head, the sender in info/ and the birth its
+        mtime."""
+        head = b""
+        if older:
+            _qfile(self.inst, "info", n, b"F" + sender + b"\0", mtime=birth)
+        else:
+            head = b"F%s\0B%d\0" % (sender, birth or time.time())
         if local:
-            _qfile(self.inst, "local", n, b"".join(local))
+            _qfile(self.inst, "local", n, head + b"".join(local))
         if remote:
-            _qfile(self.inst, "remote", n, b"".join(remote))
+            _qfile(self.inst, "remote", n, head + b"".join(remote))
         for sub in ("intd", "todo"):
             path = self.inst.path("queue", sub, str(n % SPLIT), str(n))
             if os.path.exists(path):  # no intd/ with a record (qrecord)
@@ -510,9 +518,10 @@ class TestQreadQstat(QueueTestCase):
                                b"Dcarol@testhost.example\0"],
                         remote=[b"Tdave@remote.example\0"],
                         birth=1000000000)
+        # a message queued by a release before the head: still listed
         self.preprocess(n2, b"", remote=[b"Dx@r.example\0",
                                          b"Ty\n\x01@r.example\0"],
-                        birth=1700000000)
+                        birth=1700000000, older=True)
         _qfile(self.inst, "bounce", n2, b"<x@r.example>:\nno\n\0")
         p = self.qread()
         self.assertEqual(p.returncode, 0, p.stderr)

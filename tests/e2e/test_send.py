@@ -6,10 +6,10 @@ delivered by qmail-lspawn/qmail-local into test users' Maildirs, and the
 log (qmail-send's fd 0, qmail-start's stdout) checked line by line. Test
 users start with "qmts".
 
-The queue-lifetime test ages a message by writing an old mtime on its
-info/ file (qmail-send takes a message's birth from that mtime each time it
-opens the message), then sends ALRM: no faked clock is needed, and the
-default queuelifetime of 604800 s is what is tested.
+The queue-lifetime test ages a message by writing an old birth into the
+head of its local/ file (qmail-send reads the birth each time it opens the
+message), then sends ALRM: no faked clock is needed, and the default
+queuelifetime of 604800 s is what is tested.
 """
 import glob
 import os
@@ -24,6 +24,7 @@ import harness
 from harness import Instance, maildir_messages, needs_root, wait_for
 
 MSG = "From: someone\nSubject: test {n}\n\nbody {n}\n"
+SPLIT = int(open(os.path.join(harness.TOP, "conf-split")).readline().split()[0])
 
 
 def log_text(inst):
@@ -528,6 +529,133 @@ class SendTest(unittest.TestCase):
         self.assertEqual(self.inst.queue_files("local"), [])
         self.assertEqual(len(msg_ids(self.inst)), 1)
 
+    # --- the queue's layout: the head in the channel files -----------
+
+    def head_of(self, path):
+        with open(path, "rb") as f:
+            recs = f.read().split(b"\0")
+        return recs[0], recs[1], recs[2:-1]
+
+    def test_channel_files_carry_the_head_and_no_info(self):
+        # qmail-todo writes the sender and the birth at the start of each
+        # channel file; there is no info/ file any more
+        r = self.user("qmtshead")
+        r.write(".qmail", "|exit 111\n")
+        self.unreachable_remote()
+        self.inst.start()
+        t0 = int(time.time())
+        self.queue("who@example.org", ["qmtshead@testhost.example",
+                                       "far@remote.example"])
+        self.wait_log(r"^delivery \d+: deferral: ", 2)
+        t1 = int(time.time())
+        self.assertEqual(self.inst.queue_files("info"), [])
+        for sub, rcpt in (("local", b"Tqmtshead@testhost.example"),
+                          ("remote", b"Tfar@remote.example")):
+            (path,) = self.inst.queue_files(sub)
+            f, b, recs = self.head_of(path)
+            self.assertEqual(f, b"Fwho@example.org")
+            self.assertTrue(b.startswith(b"B"), b)
+            self.assertTrue(t0 <= int(b[1:]) <= t1, (t0, b, t1))
+            self.assertEqual(recs, [rcpt])
+        p = subprocess.run([self.inst.bin("qmail-qread")],
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout.decode()
+        self.assertEqual(out.count("<who@example.org>"), 1, out)
+        self.assertIn("\tlocal\tqmtshead@testhost.example\n", out)
+        self.assertIn("\tremote\tfar@remote.example\n", out)
+
+    def test_bounce_after_the_local_file_went_reads_the_remote_head(self):
+        # the local recipient is delivered and local/S/N goes at once;
+        # the remote one expires later, and its bounce goes to the sender
+        # kept in remote/S/N's head
+        s = self.user("qmtsbhead")
+        u = self.user("qmtsbhloc")
+        self.unreachable_remote()
+        self.inst.start()
+        self.queue("qmtsbhead@testhost.example",
+                   ["qmtsbhloc@testhost.example", "gone@remote.example"])
+        self.wait_mail(u)
+        self.wait_log(r"^delivery \d+: deferral: ")
+        wait_for(lambda: not self.inst.queue_files("local"), 10,
+                 what="local/ gone while remote/ is going")
+        (remote,) = self.inst.queue_files("remote")
+        self.inst.set_birth(remote, time.time() - 604800 - 3600)
+        self.inst.signal(signal.SIGALRM)
+        b = self.wait_mail(s)[0]
+        self.assertEqual(b["To"], "qmtsbhead@testhost.example")
+        self.assertIn("<gone@remote.example>:", b.get_payload())
+        self.wait_queue_empty()
+        for sub in ("info", "local", "remote", "bounce", "todo"):
+            self.assertEqual(self.inst.queue_files(sub), [], sub)
+
+    def test_message_without_recipients_is_finished(self):
+        p = self.inst.queue(MSG.format(n=0), "s@example.org", [])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.inst.start()
+        self.wait_log(r"^end msg \d+$")
+        self.wait_queue_empty()
+        self.assertEqual(count_in_log(self.inst, r"^starting delivery"), 0)
+
+    def older_layout(self, sender, local=(), remote=(), birth=None,
+                     bounce=None):
+        """Queues a message with qmail-queue (qmail-send stopped) and
+        prepares it as a release before the head did: info/S/N with the
+        sender (its mtime the birth), channel files of T records only."""
+        before = set(msg_ids(self.inst))
+        self.queue(sender, ["placeholder@example.org"])
+        (n,) = set(msg_ids(self.inst)) - before
+        split = n % SPLIT
+
+        def put(sub, data, mtime=None):
+            path = self.inst.path("queue", sub, str(split), str(n))
+            with open(path, "wb") as f:
+                f.write(data)
+            qs = harness.pwd.getpwnam("qmails")
+            os.chown(path, qs.pw_uid, qs.pw_gid)
+            if mtime is not None:
+                os.utime(path, (mtime, mtime))
+        put("info", b"F" + sender.encode() + b"\0", birth)
+        if local:
+            put("local", b"".join(b"T%s\0" % r.encode() for r in local))
+        if remote:
+            put("remote", b"".join(b"T%s\0" % r.encode() for r in remote))
+        if bounce is not None:
+            put("bounce", bounce)
+        for sub in ("todo", "intd"):
+            path = self.inst.path("queue", sub, str(split), str(n))
+            if os.path.exists(path):
+                os.unlink(path)
+        return n
+
+    def test_older_layout_messages_are_delivered_and_bounced(self):
+        # a queue written by a release before the head (info/S/N holds the
+        # sender) is still delivered, bounced and finished after an
+        # upgrade
+        s = self.user("qmtsolds")
+        u = self.user("qmtsoldu")
+        n1 = self.older_layout("x@example.org",
+                               local=["qmtsoldu@testhost.example"])
+        n2 = self.older_layout("qmtsolds@testhost.example",
+                               local=["qmtsnosuchold@testhost.example"])
+        # every recipient done before the upgrade, a failure report left
+        n3 = self.older_layout(
+            "qmtsolds@testhost.example",
+            bounce=b"<lost@remote.example>:\nSorry, an old failure.\n\n")
+        self.inst.start()
+        self.wait_mail(u)
+        bounces = self.wait_mail(s, 2)
+        tos = sorted(b["To"] for b in bounces)
+        self.assertEqual(tos, ["qmtsolds@testhost.example"] * 2)
+        bodies = "".join(b.get_payload() for b in bounces)
+        self.assertIn("<qmtsnosuchold@testhost.example>:", bodies)
+        self.assertIn("Sorry, an old failure.", bodies)
+        self.wait_queue_empty()
+        for n in (n1, n2, n3):
+            self.assertRegex(log_text(self.inst), r"(?m)^end msg %d$" % n)
+        for sub in ("info", "local", "remote", "bounce", "todo"):
+            self.assertEqual(self.inst.queue_files(sub), [], sub)
+
     def test_concurrency_above_255(self):
         self.inst.write_control("concurrencylocal", "300\n")
         self.inst.write_control("concurrencyremote", "1000\n")
@@ -543,9 +671,8 @@ class SendTest(unittest.TestCase):
         self.wait_log(r"^delivery \d+: deferral: ")
         self.assertNotRegex(log_text(self.inst), r"(?m)^bounce msg")
         # age the message past the default queuelifetime (7 days)
-        (info,) = self.inst.queue_files("info")
-        old = time.time() - 604800 - 3600
-        os.utime(info, (old, old))
+        (local,) = self.inst.queue_files("local")
+        self.inst.set_birth(local, time.time() - 604800 - 3600)
         self.inst.signal(signal.SIGALRM)
         b = self.wait_mail(s)[0]
         self.assertIn("I'm not going to try again; this message has been "
@@ -563,12 +690,10 @@ class SendTest(unittest.TestCase):
         self.queue("s@example.org", ["qmtsdisk@testhost.example"])
         self.wait_log(r"^delivery \d+: deferral: ")
         # a day old: the next retry is hours away
-        (info,) = self.inst.queue_files("info")
-        old = time.time() - 86400
-        os.utime(info, (old, old))
+        (local,) = self.inst.queue_files("local")
+        self.inst.set_birth(local, time.time() - 86400)
         self.inst.signal(signal.SIGALRM)
         self.wait_log(r"^delivery \d+: deferral: ", 2)
-        (local,) = self.inst.queue_files("local")
         wait_for(lambda: os.stat(local).st_mtime > time.time() + 600, 10,
                  what="the next attempt stored on disk")
         # (a pass leaves a message alone while its todo/ entry waits for
@@ -699,7 +824,12 @@ class SendTest(unittest.TestCase):
         self.assertEqual(send.wait(20), 0)
         self.inst.send = None
         self.inst.log.close()
-        self.assertEqual(self.inst.queue_files("local"), [])
+        # its recipient is marked done (the file itself, the message's
+        # last, goes when a start finishes the message)
+        for p in self.inst.queue_files("local"):
+            with open(p, "rb") as f:
+                recs = f.read().split(b"\0")
+            self.assertEqual([r[:1] for r in recs[2:-1]], [b"D"], recs)
         self.assertEqual(self.inst.queue_files("todo"), [])
         self.inst.start()
         time.sleep(1.5)
@@ -731,7 +861,7 @@ class SendTest(unittest.TestCase):
         return wait_for(find, 10, what="the remover")[0]
 
     def test_remover_unlinks_for_qmail_send(self):
-        # info/S/N and local/S/N go through qmail-send's child
+        # local/S/N and remote/S/N go through qmail-send's child
         # qmail-remover (so that the main loop does not wait on them): it
         # runs as qmail-send's user and holds only its two pipes and
         # qmail-send's stderr; a finished message leaves nothing behind
@@ -866,6 +996,36 @@ class SendTest(unittest.TestCase):
         for p, keep in made.items():
             if keep:
                 os.unlink(p)
+
+    def test_old_message_named_by_a_channel_file_is_kept(self):
+        # the cleanup takes only what no file names: a message waiting 40
+        # hours (its channel files hold the head; there is no info/)
+        # keeps its mess/S/N
+        r = self.user("qmtskeep")
+        r.write(".qmail", "|exit 111\n")
+        self.unreachable_remote()
+        self.inst.start()
+        self.queue("s@example.org", ["qmtskeep@testhost.example",
+                                     "far@remote.example"])
+        self.wait_log(r"^delivery \d+: deferral: ", 2)
+        self.inst.stop()
+        (mess,) = self.inst.queue_files("mess")
+        old = time.time() - 40 * 3600
+        os.utime(mess, (old, old))
+        # a leftover that no file names, to see that the pass ran
+        qmailq = harness.pwd.getpwnam("qmailq")
+        orphan = self.inst.path("queue", "mess", str(1000003 % SPLIT),
+                                "1000003")
+        with open(orphan, "wb") as f:
+            f.write(b"Subject: left\n\nx\n")
+        os.chown(orphan, qmailq.pw_uid, qmailq.pw_gid)
+        os.utime(orphan, (old, old))
+        self.inst.start()
+        wait_for(lambda: not os.path.exists(orphan), 20,
+                 what="the leftover removed")
+        self.assertTrue(os.path.exists(mess))
+        self.assertEqual(len(self.inst.queue_files("local")), 1)
+        self.assertEqual(len(self.inst.queue_files("remote")), 1)
 
     def test_kill_9_during_200_deliveries_loses_nothing(self):
         u = self.user("qmtscrash")
