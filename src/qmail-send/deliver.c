@@ -556,6 +556,10 @@ pass_open(struct send *st, int c)
 	 * puts the message back when it closes */
 	if (job_is_open(st, pe.id, c))
 		return true;
+	/* every recipient here is done, and the file waits for the message
+	 * to be finished (sched.c): a stale entry, no new job on it */
+	if (idset_has(&ch->fin, pe.id))
+		return true;
 	if (!queue_path(&st->fn, chan_dir[c], pe.id))
 		goto trouble;
 	fd = open(st->fn.data, O_RDONLY | O_CLOEXEC);

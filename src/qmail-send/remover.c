@@ -93,8 +93,10 @@ removed(struct send *st, unsigned long id, int what, bool ok)
 			sched_done_add(st, id, st->now + SLEEP_SYSFAIL);
 		else {
 			/* not finished after all: a pass reads the file
-			 * again, and messdone starts over */
+			 * again (no longer finished meanwhile), and
+			 * messdone starts over */
 			idset_del(&st->finishing, id);
+			idset_del(&st->chan[what].fin, id);
 			sched_chan(st, what, id, st->now + SLEEP_SYSFAIL,
 				   false);
 		}

@@ -240,8 +240,8 @@ start_scan(struct send *st, const char *dir, unsigned long s,
 		if (!queue_parse_id(d->d_name, &id) || queue_split(id) != s)
 			continue;
 		for (k = skip; *k != NULL; k++)
-			if (exists(st, *k, id) != 0)
-				break; /* counted there (or trouble: it too) */
+			if (exists(st, *k, id) == 1)
+				break; /* counted there (trouble: here too) */
 		if (*k == NULL)
 			sched_add(st, id);
 	}
