@@ -198,6 +198,16 @@ durable_barrier_reports_errors(void)
 #endif
 }
 
+void
+durable_start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}
+
 bool
 durable_writeback(int fd)
 {

@@ -68,6 +68,10 @@ bool durable_barrier_reports_errors(void);
 /* durable_writeback: writes FD's dirty data to the device and waits for
  * it, without a cache flush; false (errno set) when that failed */
 bool durable_writeback(int fd);
+/* durable_start_writeback: starts writing FD's dirty pages to the disk
+ * and returns at once; only a head start for a later fsync or
+ * durable_writeback, so its failure is ignored */
+void durable_start_writeback(int fd);
 
 /* durable_sync: fsync of FD when SYNC, else durable_writeback(FD) */
 bool durable_sync(int fd, bool sync);

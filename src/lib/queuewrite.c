@@ -231,7 +231,7 @@ write_message(struct job *j)
 	}
 	qxattr_msg_init(&j->hash);
 	iobuf_init(&in, j->msgin, inbuf, sizeof inbuf, 0);
-	iobuf_init(&out, j->messfd, outbuf, sizeof outbuf, 0);
+	iobuf_init_file(&out, j->messfd, outbuf, sizeof outbuf);
 	okay = put_message(j, &out, line.data, line.len);
 	strbuf_free(&line);
 	if (!okay)
@@ -250,6 +250,9 @@ write_message(struct job *j)
 	}
 	if (!iobuf_flush(&out))
 		return fail(j, QQ_EXIT_WRITE, "cannot write the message");
+	/* the data's writes go out while the envelope is read and the
+	 * commit prepared; the commit's sync then waits for less */
+	durable_start_writeback(j->messfd);
 	return true;
 }
 
@@ -262,7 +265,7 @@ spill(struct job *j)
 	if (j->intdfd == -1)
 		return fail(j, QQ_EXIT_INTD, "cannot create the envelope file");
 	j->made_intd = true;
-	iobuf_init(&j->envout, j->intdfd, j->envbuf, sizeof j->envbuf, 0);
+	iobuf_init_file(&j->envout, j->intdfd, j->envbuf, sizeof j->envbuf);
 	if (!iobuf_put(&j->envout, j->env.data, j->env.len))
 		return fail(j, QQ_EXIT_WRITE, "cannot write the envelope");
 	j->env.len = 0;
