@@ -144,16 +144,11 @@ iobuf_peek(struct iobuf *in)
 int
 iobuf_getc(struct iobuf *in)
 {
-	ssize_t r;
+	int c = iobuf_peek(in);
 
-	if (in->pos == in->len) {
-		r = iobuf_fill(in);
-		if (r == 0)
-			return -1;
-		if (r < 0)
-			return -2;
-	}
-	return (unsigned char)in->buf[in->pos++];
+	if (c >= 0)
+		in->pos++;
+	return c;
 }
 
 enum io_status

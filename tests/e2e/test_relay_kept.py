@@ -40,6 +40,22 @@ class KeptSessionTest(_PeerTest):
         harness.wait_for(lambda: self.inst.read_log().count(b"success: ") >
                          before, 20, what="message %d logged" % n)
 
+    def kill_all(self, send):
+        """kill -9 of qmail-send's whole process group (qmail-start's
+        tree, kept processes included), as a crash would."""
+        os.killpg(send.pid, signal.SIGKILL)
+        send.wait()
+        self.inst.send = None
+        self.inst.log.close()
+        harness.wait_for(lambda: not group_pids(send.pid), 10,
+                         what="the killed process group to go")
+
+    @staticmethod
+    def marks(peer):
+        """The message numbers ("n=N") PEER received."""
+        return {int(m) for s in list(peer.sessions) for d in s["msgs"]
+                for m in re.findall(rb"n=(\d+)\r\n", d)}
+
     def mails(self, session):
         return [c for c in session["cmds"] if c.startswith("MAIL FROM:")]
 
@@ -156,20 +172,12 @@ class KeptSessionTest(_PeerTest):
                             ["b@example.test"])
         harness.wait_for(lambda: b"success: " in self.inst.read_log(), 20,
                          what="a first delivery")
-        os.killpg(send.pid, signal.SIGKILL)
-        send.wait()
-        self.inst.send = None
-        self.inst.log.close()
-        harness.wait_for(lambda: not group_pids(send.pid), 10,
-                         what="the killed process group to go")
+        self.kill_all(send)
 
-        def marks():
-            return {int(m) for s in list(p.sessions) for d in s["msgs"]
-                    for m in re.findall(rb"n=(\d+)\r\n", d)}
-        before = len(marks())
+        before = len(self.marks(p))
         self.assertLess(before, 200, "the kill came too late to test much")
         self.inst.start()
-        harness.wait_for(lambda: marks() == set(range(200)), 120,
+        harness.wait_for(lambda: self.marks(p) == set(range(200)), 120,
                          what="all 200 messages at the peer")
         harness.wait_for(lambda: not any(
             self.inst.queue_files(sub) for sub in
@@ -193,16 +201,7 @@ class KeptSessionTest(_PeerTest):
                             ["b@example.test", "qmtkmix@testhost.example"])
         harness.wait_for(lambda: self.inst.read_log().count(b"success: ")
                          >= 3, 20, what="a few deliveries")
-        os.killpg(send.pid, signal.SIGKILL)
-        send.wait()
-        self.inst.send = None
-        self.inst.log.close()
-        harness.wait_for(lambda: not group_pids(send.pid), 10,
-                         what="the killed process group to go")
-
-        def remote():
-            return {int(m) for s in list(p.sessions) for d in s["msgs"]
-                    for m in re.findall(rb"n=(\d+)\r\n", d)}
+        self.kill_all(send)
 
         def local():
             got = set()
@@ -211,10 +210,10 @@ class KeptSessionTest(_PeerTest):
                     got.update(int(m) for m in
                                re.findall(rb"n=(\d+)\n", fh.read()))
             return got
-        self.assertFalse(remote() == local() == set(range(100)),
+        self.assertFalse(self.marks(p) == local() == set(range(100)),
                          "the kill came too late to test much")
         self.inst.start()
-        harness.wait_for(lambda: remote() == set(range(100)), 120,
+        harness.wait_for(lambda: self.marks(p) == set(range(100)), 120,
                          what="all 100 messages at the peer")
         harness.wait_for(lambda: local() == set(range(100)), 60,
                          what="all 100 messages in the Maildir")
