@@ -29,7 +29,6 @@
 
 #include "auto.h"
 #include "die.h"
-#include "iobuf.h"
 #include "prot.h"
 #include "queue.h"
 #include "strbuf.h"
@@ -147,30 +146,15 @@ done:
 static bool
 head(unsigned long id, struct strbuf *sender, time_t *birth)
 {
-	static const char *const chan[] = {"local", "remote"};
 	struct strbuf path = STRBUF_INIT, info = STRBUF_INIT;
-	struct iobuf in;
 	struct stat st;
-	char buf[1100];
-	size_t used;
 	bool ok = false;
-	int c, fd, r = 0;
+	int r = queue_head_of(id, &path, sender, birth);
 
-	for (c = 0; c < 2; c++) {
-		if (!queue_path(&path, chan[c], id))
+	if (r == -1) {
+		if (path.data == NULL)
 			die_nomem();
-		fd = open(path.data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd == -1) {
-			if (errno == ENOENT)
-				continue;
-			goto fail;
-		}
-		iobuf_init_file(&in, fd, buf, sizeof buf);
-		r = queue_head_read(&in, sender, birth, &used);
-		close(fd);
-		if (r == -1)
-			goto fail;
-		break;
+		goto fail;
 	}
 	if (r == 1) {
 		ok = true;

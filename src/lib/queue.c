@@ -2,7 +2,9 @@
  * queue.c - queue path names. See queue.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auto.h"
 #include "ctl.h"
@@ -73,4 +75,31 @@ queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
 out:
 	strbuf_free(&rec);
 	return ret;
+}
+
+int
+queue_head_of(unsigned long id, struct strbuf *path, struct strbuf *sender,
+	      time_t *birth)
+{
+	static const char *const chan[] = {"local", "remote"};
+	struct iobuf in;
+	char buf[1100];
+	size_t used;
+	int c, fd, r;
+
+	for (c = 0; c < 2; c++) {
+		if (!queue_path(path, chan[c], id))
+			return -1;
+		fd = open(path->data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		iobuf_init_file(&in, fd, buf, sizeof buf);
+		r = queue_head_read(&in, sender, birth, &used);
+		close(fd);
+		return r;
+	}
+	return 0;
 }

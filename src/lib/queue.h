@@ -14,8 +14,9 @@
  * epoch; then one record per recipient ("T<rcpt>\0", 'D' once done). Both
  * channel files of a message carry the same head. A file that does not
  * begin with 'F' is of the older layout (qmail's), whose sender is in
- * info/S/N and whose birth is that file's mtime. Nothing here exits or
- * opens a file: the head functions work on an iobuf the caller set up.
+ * info/S/N and whose birth is that file's mtime. Nothing here exits;
+ * only queue_head_of opens files (relative to the current directory, the
+ * queue).
  */
 #ifndef QUEUE_H
 #define QUEUE_H
@@ -46,5 +47,12 @@ bool queue_head_put(struct iobuf *out, const char *sender, size_t len,
  * read error */
 int queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
     size_t *used);
+
+/* queue_head_of: the head of message ID from its first channel file
+ * (local/S/N, else remote/S/N), as queue_head_read: 1 read; 0 the older
+ * layout or no channel file at all (look in info/S/N); -1 with errno, and
+ * PATH naming the file in trouble */
+int queue_head_of(unsigned long id, struct strbuf *path,
+    struct strbuf *sender, time_t *birth);
 
 #endif

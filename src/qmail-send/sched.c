@@ -333,27 +333,11 @@ bool
 sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
 	      time_t *birth)
 {
-	struct iobuf in;
-	char buf[1100];
-	size_t used;
-	int c, fd, r;
+	int r = queue_head_of(id, &st->fn2, sender, birth);
 
-	for (c = 0; c < CHANNELS; c++) {
-		if (!queue_path(&st->fn2, chan_dir[c], id))
-			return false;
-		if ((fd = open(st->fn2.data, O_RDONLY | O_CLOEXEC)) == -1) {
-			if (errno == ENOENT)
-				continue;
-			return false;
-		}
-		iobuf_init_file(&in, fd, buf, sizeof buf);
-		r = queue_head_read(&in, sender, birth, &used);
-		close(fd);
-		if (r != 0)
-			return r == 1;
-		break; /* no head: the older layout */
-	}
-	return sched_info_read(st, id, sender, birth);
+	if (r != 0)
+		return r == 1;
+	return sched_info_read(st, id, sender, birth); /* the older layout */
 }
 
 static void
