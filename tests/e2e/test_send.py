@@ -719,10 +719,15 @@ class SendTest(unittest.TestCase):
         """Attaches strace to PID so that its syncfs fails with EIO
         (fault injection; WHEN as strace's when=, e.g. "1" for the first
         only; every one by default); returns the strace Popen."""
-        inject = "inject=syncfs:error=EIO" + (":when=" + when if when
-                                               else "")
+        return self.fail_calls(pid, "syncfs", when)
+
+    def fail_calls(self, pid, calls, when=""):
+        """The same for the system calls CALLS (strace's list, e.g.
+        "unlink,unlinkat")."""
+        inject = "inject=%s:error=EIO" % calls + (":when=" + when if when
+                                                  else "")
         tr = subprocess.Popen(["strace", "-qq", "-o", "/dev/null", "-p",
-                               str(pid), "-e", "trace=syncfs", "-e",
+                               str(pid), "-e", "trace=" + calls, "-e",
                                inject],
                               stderr=subprocess.DEVNULL)
         self.addCleanup(lambda: tr.poll() is None and tr.kill())
@@ -927,6 +932,28 @@ class SendTest(unittest.TestCase):
         self.wait_log(r"^warning: the queue remover is gone; qmail-send "
                       r"unlinks by itself$")
         self.assertEqual(count_in_log(self.inst, r"^end msg \d+$"), 3)
+
+    def test_failed_unlink_of_the_last_channel_file_finishes_later(self):
+        # the remover's unlink of the message's last channel file fails
+        # (strace fault injection): the message is not finished, mess/S/N
+        # stays; the file is read again later (at once on ALRM), found
+        # done, and removed: the message is finished, its recipient
+        # delivered once
+        u = self.user("qmtsrmfail")
+        send = self.inst.start()
+        self.fail_calls(self.remover_pid(send), "unlink,unlinkat", "1")
+        self.queue("s@example.org", ["qmtsrmfail@testhost.example"])
+        self.wait_mail(u)
+        self.wait_log(r"^warning: unable to unlink local/\d+/\d+; will try "
+                      r"again later$")
+        self.assertEqual(len(msg_ids(self.inst)), 1)
+        self.assertEqual(len(self.inst.queue_files("local")), 1)
+        self.inst.signal(signal.SIGALRM)
+        self.wait_queue_empty()
+        self.assertEqual(self.inst.queue_files("local"), [])
+        self.assertEqual(count_in_log(self.inst, r"^starting delivery "), 1)
+        self.assertEqual(len(maildir_messages(os.path.join(u.home,
+                                                            "Maildir"))), 1)
 
     def test_failed_checkpoint_stops_and_prepares_again(self):
         # qmail-todo's checkpoint (ext2/ext4 without a journal) fails:
