@@ -33,9 +33,8 @@
 #include "queue.h"
 #include "strbuf.h"
 
-/* info/S/N holds one address; local/ and remote/ one line per recipient,
- * so a limit only guards against a corrupt file */
-#define INFO_MAX   (1 + 1000 + 1)
+/* local/ and remote/ hold one line per recipient, so a limit only guards
+ * against a corrupt file */
 #define RCPTS_MAX  (256UL * 1024 * 1024)
 
 static void
@@ -70,7 +69,7 @@ cmp_ulong(const void *a, const void *b)
 /* read_file: reads at most MAX bytes of PATH into OUT; false with errno
  * (EFBIG when larger) */
 static bool
-read_file(const char *path, struct strbuf *out, size_t max, struct stat *st)
+read_file(const char *path, struct strbuf *out, size_t max)
 {
 	char buf[8192];
 	ssize_t r;
@@ -79,8 +78,6 @@ read_file(const char *path, struct strbuf *out, size_t max, struct stat *st)
 	out->len = 0;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return false;
-	if (st != NULL && fstat(fd, st) == -1)
-		goto fail;
 	for (;;) {
 		r = read(fd, buf, sizeof buf);
 		if (r == -1 && errno == EINTR)
@@ -119,7 +116,7 @@ recipients(unsigned long id, const char *dir, const char *channel)
 
 	if (!queue_path(&path, dir, id))
 		die_nomem();
-	if (!read_file(path.data, &text, RCPTS_MAX, NULL)) {
+	if (!read_file(path.data, &text, RCPTS_MAX)) {
 		if (errno != ENOENT)
 			trouble(id, path.data);
 		goto done;
@@ -146,38 +143,15 @@ done:
 static bool
 head(unsigned long id, struct strbuf *sender, time_t *birth)
 {
-	struct strbuf path = STRBUF_INIT, info = STRBUF_INIT;
-	struct stat st;
-	bool ok = false;
-	int r = queue_head_of(id, &path, sender, birth);
+	struct strbuf path = STRBUF_INIT;
+	bool ok = queue_sender_of(id, &path, sender, birth) == 1;
 
-	if (r == -1) {
+	if (!ok) {
 		if (path.data == NULL)
 			die_nomem();
-		goto fail;
+		trouble(id, path.data);
 	}
-	if (r == 1) {
-		ok = true;
-		goto done;
-	}
-	/* the older layout */
-	if (!queue_path(&path, "info", id))
-		die_nomem();
-	if (!read_file(path.data, &info, INFO_MAX, &st))
-		goto fail;
-	if (info.len == 0 || info.data[0] != 'F') {
-		errno = EINVAL;
-		goto fail;
-	}
-	xstrbuf_copys(sender, info.data + 1);
-	*birth = st.st_mtime;
-	ok = true;
-	goto done;
-fail:
-	trouble(id, path.data);
-done:
 	strbuf_free(&path);
-	strbuf_free(&info);
 	return ok;
 }
 

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,16 +36,20 @@ bool
 queue_head_put(struct iobuf *out, const char *sender, size_t len,
 	       time_t birth)
 {
-	char num[24];
-	size_t n = sizeof num;
+	char num[FMT_ULONG + 1];
+	size_t n = fmt_ulong(num, (unsigned long)birth);
 
-	num[--n] = '\0';
-	do
-		num[--n] = (char)('0' + (unsigned long)birth % 10);
-	while ((birth = (time_t)((unsigned long)birth / 10)) > 0 && n > 0);
+	num[n++] = '\0';
 	return iobuf_put(out, "F", 1) && iobuf_put(out, sender, len) &&
-	       iobuf_put(out, "\0B", 2) &&
-	       iobuf_put(out, num + n, sizeof num - n);
+	       iobuf_put(out, "\0B", 2) && iobuf_put(out, num, n);
+}
+
+/* take_address: "F<addr>\0" becomes <addr>, NUL-terminated */
+static void
+take_address(struct strbuf *rec)
+{
+	memmove(rec->data, rec->data + 1, rec->len - 1);
+	strbuf_truncate(rec, rec->len - 2);
 }
 
 int
@@ -67,9 +72,7 @@ queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
 	    (time_t)b < 0)
 		goto out;
 	*used = sender->len + rec.len;
-	/* drop the F; the NUL stays as the terminator */
-	memmove(sender->data, sender->data + 1, sender->len - 1);
-	strbuf_truncate(sender, sender->len - 2);
+	take_address(sender);
 	*birth = (time_t)b;
 	ret = 1;
 out:
@@ -102,4 +105,41 @@ queue_head_of(unsigned long id, struct strbuf *path, struct strbuf *sender,
 		return r;
 	}
 	return 0;
+}
+
+int
+queue_info_read(unsigned long id, struct strbuf *path, struct strbuf *sender,
+		time_t *birth)
+{
+	struct iobuf in;
+	struct stat st;
+	char buf[256];
+	int fd, ret = -1;
+
+	if (!queue_path(path, "info", id))
+		return -1;
+	if ((fd = open(path->data, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	iobuf_init_file(&in, fd, buf, sizeof buf);
+	sender->len = 0;
+	if (fstat(fd, &st) == 0) {
+		errno = EINVAL;
+		if (iobuf_getline(&in, sender, QUEUE_INFO_MAX, '\0') == IO_OK &&
+		    sender->data[0] == 'F') {
+			take_address(sender);
+			*birth = st.st_mtime;
+			ret = 1;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+int
+queue_sender_of(unsigned long id, struct strbuf *path, struct strbuf *sender,
+		time_t *birth)
+{
+	int r = queue_head_of(id, path, sender, birth);
+
+	return r != 0 ? r : queue_info_read(id, path, sender, birth);
 }

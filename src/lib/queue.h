@@ -55,4 +55,16 @@ int queue_head_read(struct iobuf *in, struct strbuf *sender, time_t *birth,
 int queue_head_of(unsigned long id, struct strbuf *path,
     struct strbuf *sender, time_t *birth);
 
+/* queue_info_read: the older layout's info/S/N of message ID ("F<sender>\0",
+ * the birth its mtime; the record at most QUEUE_INFO_MAX bytes, room for
+ * qmail's own longer addresses): 1 read, -1 with errno (EINVAL: not an
+ * info file) and PATH naming it */
+#define QUEUE_INFO_MAX 1100
+int queue_info_read(unsigned long id, struct strbuf *path,
+    struct strbuf *sender, time_t *birth);
+/* queue_sender_of: queue_head_of, and for the older layout
+ * queue_info_read: 1 or -1 as those */
+int queue_sender_of(unsigned long id, struct strbuf *path,
+    struct strbuf *sender, time_t *birth);
+
 #endif

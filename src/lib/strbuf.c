@@ -60,17 +60,26 @@ strbuf_appendc(struct strbuf *sb, char c)
 	return strbuf_append(sb, &c, 1);
 }
 
-bool
-strbuf_append_ulong(struct strbuf *sb, unsigned long n)
+size_t
+fmt_ulong(char *out, unsigned long n)
 {
-	char digits[3 * sizeof n + 1];
+	char digits[FMT_ULONG];
 	size_t i = sizeof digits;
 
 	do {
 		digits[--i] = (char)('0' + n % 10);
 		n /= 10;
 	} while (n);
-	return strbuf_append(sb, digits + i, sizeof digits - i);
+	memcpy(out, digits + i, sizeof digits - i);
+	return sizeof digits - i;
+}
+
+bool
+strbuf_append_ulong(struct strbuf *sb, unsigned long n)
+{
+	char digits[FMT_ULONG];
+
+	return strbuf_append(sb, digits, fmt_ulong(digits, n));
 }
 
 bool

@@ -30,6 +30,10 @@ bool strbuf_append(struct strbuf *sb, const void *p, size_t len);
 bool strbuf_appends(struct strbuf *sb, const char *s);
 /* strbuf_appendc: appends one byte */
 bool strbuf_appendc(struct strbuf *sb, char c);
+/* fmt_ulong: writes N in decimal at OUT (FMT_ULONG bytes of room, no
+ * NUL); returns the number of digits */
+#define FMT_ULONG (3 * sizeof(unsigned long))
+size_t fmt_ulong(char *out, unsigned long n);
 /* strbuf_append_ulong: appends N in decimal */
 bool strbuf_append_ulong(struct strbuf *sb, unsigned long n);
 /* strbuf_copys: replaces the contents with a C string */

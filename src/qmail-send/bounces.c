@@ -112,7 +112,7 @@ bounces_inject(struct send *st, unsigned long id)
 		}
 		goto out;
 	}
-	if (!sched_getinfo(st, id, &raw, &birth) ||
+	if (queue_sender_of(id, &st->fn2, &raw, &birth) != 1 ||
 	    !bounce_unverp(&sender, raw.data)) {
 		log_begin();
 		log_add("warning: unable to read info for msg ");

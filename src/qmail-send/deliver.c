@@ -584,7 +584,8 @@ pass_open(struct send *st, int c)
 		job->older = false;
 		break;
 	case 0:
-		if (sched_info_read(st, pe.id, &job->sender, &birth)) {
+		if (queue_info_read(pe.id, &st->fn2, &job->sender, &birth) ==
+		    1) {
 			job->older = true;
 			head = 0;
 			break;

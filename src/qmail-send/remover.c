@@ -1,7 +1,7 @@
 /*
  * remover.c - qmail-send's own unlinks of local/S/N, remote/S/N and
- * (the older layout) info/S/N, done by a child (qmail-remover: same user, only its two
- * pipes) so that the main loop does not wait on them.
+ * (the older layout) info/S/N, done by a child (qmail-remover: same
+ * user, only its two pipes) so that the main loop does not wait on them.
  *
  * Each unlink frees the file's block, and on ext4 without a journal
  * mounted with `discard` the kernel discards it before unlink returns: a

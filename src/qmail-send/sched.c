@@ -300,46 +300,6 @@ sched_run_now(struct send *st)
 	}
 }
 
-bool
-sched_info_read(struct send *st, unsigned long id, struct strbuf *sender,
-		time_t *birth)
-{
-	struct iobuf in;
-	char buf[256];
-	struct stat sb;
-	bool ok = false;
-	int fd;
-
-	if (!queue_path(&st->fn2, "info", id))
-		return false;
-	if ((fd = open(st->fn2.data, O_RDONLY | O_CLOEXEC)) == -1)
-		return false;
-	iobuf_init_file(&in, fd, buf, sizeof buf);
-	sender->len = 0;
-	if (fstat(fd, &sb) == 0 &&
-	    iobuf_getline(&in, sender, RECORD_MAX, '\0') == IO_OK &&
-	    sender->data[0] == 'F') {
-		/* drop the F; the NUL stays as the terminator */
-		memmove(sender->data, sender->data + 1, sender->len - 1);
-		strbuf_truncate(sender, sender->len - 2);
-		*birth = sb.st_mtime;
-		ok = true;
-	}
-	close(fd);
-	return ok;
-}
-
-bool
-sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
-	      time_t *birth)
-{
-	int r = queue_head_of(id, &st->fn2, sender, birth);
-
-	if (r != 0)
-		return r == 1;
-	return sched_info_read(st, id, sender, birth); /* the older layout */
-}
-
 static void
 messdone(struct send *st, unsigned long id)
 {

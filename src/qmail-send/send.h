@@ -246,12 +246,6 @@ void sched_chan_done(struct send *st, int c, unsigned long id, bool older);
 void sched_chan_removed(struct send *st, int c, unsigned long id);
 void sched_do(struct send *st);
 void sched_wakeup(const struct send *st, time_t *wakeup);
-/* sched_getinfo: a message's sender and birth, from the head of local/S/N
- * or remote/S/N, else from info/S/N (sched_info_read: the older layout) */
-bool sched_getinfo(struct send *st, unsigned long id, struct strbuf *sender,
-		   time_t *birth);
-bool sched_info_read(struct send *st, unsigned long id, struct strbuf *sender,
-		     time_t *birth);
 
 /* unsynced.c */
 void unsynced_init(struct send *st);

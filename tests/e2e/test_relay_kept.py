@@ -50,6 +50,13 @@ class KeptSessionTest(_PeerTest):
         harness.wait_for(lambda: not group_pids(send.pid), 10,
                          what="the killed process group to go")
 
+    def wait_finished(self):
+        """Waits until no queue file names a message any more."""
+        harness.wait_for(lambda: not any(
+            self.inst.queue_files(sub) for sub in
+            ("todo", "info", "local", "remote", "bounce")), 60,
+            what="every message finished")
+
     @staticmethod
     def marks(peer):
         """The message numbers ("n=N") PEER received."""
@@ -179,10 +186,7 @@ class KeptSessionTest(_PeerTest):
         self.inst.start()
         harness.wait_for(lambda: self.marks(p) == set(range(200)), 120,
                          what="all 200 messages at the peer")
-        harness.wait_for(lambda: not any(
-            self.inst.queue_files(sub) for sub in
-            ("todo", "info", "local", "remote", "bounce")), 60,
-            what="every message finished")
+        self.wait_finished()
 
     def test_kill_9_during_local_and_remote_deliveries_loses_nothing(self):
         # every message has a local and a remote recipient, so two
@@ -217,10 +221,7 @@ class KeptSessionTest(_PeerTest):
                          what="all 100 messages at the peer")
         harness.wait_for(lambda: local() == set(range(100)), 60,
                          what="all 100 messages in the Maildir")
-        harness.wait_for(lambda: not any(
-            self.inst.queue_files(sub) for sub in
-            ("todo", "info", "local", "remote", "bounce")), 60,
-            what="every message finished")
+        self.wait_finished()
 
     def test_more_deliveries_than_kept_processes_fork_children(self):
         # at most 32 are kept (qmail-rspawn.8); the 33rd and 34th
