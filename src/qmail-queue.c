@@ -105,6 +105,7 @@ int
 main(void)
 {
 	const char *why = NULL;
+	unsigned long id = 0;
 	int code, err = 0;
 
 	distrust();
@@ -113,12 +114,12 @@ main(void)
 		die_code(QQ_EXIT_QUEUEDIR, "cannot chdir to the queue: %s",
 		    strerror(errno));
 	alarm(DEATH);
-	code = queue_write(0, 1, getuid(), getpid(), &why, &err);
+	code = queue_write(0, 1, getuid(), getpid(), &id, &why, &err);
 	if (code != QQ_EXIT_OK) {
 		if (err) /* 0 for envelope errors: queuewrite.h */
 			die_code(code, "%s: %s", why, strerror(err));
 		die_code(code, "%s", why);
 	}
-	queue_trigger();
+	queue_trigger(id);
 	_exit(QQ_EXIT_OK);
 }

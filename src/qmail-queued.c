@@ -159,6 +159,7 @@ serve(int c)
 	socklen_t len = sizeof cred;
 	const char *why = NULL;
 	int32_t pid = (int32_t)getpid();
+	unsigned long id = 0;
 	int fds[2], err = 0;
 
 	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
@@ -172,13 +173,13 @@ serve(int c)
 	client = c;
 	alarm(DEATH);
 	code = (unsigned char)queue_write(fds[0], fds[1], cred.uid, getpid(),
-	    &why, &err);
+	    &id, &why, &err);
 	alarm(0);
 	client = -1;
 	close(fds[0]);
 	close(fds[1]);
 	if (code == QQ_EXIT_OK)
-		queue_trigger();
+		queue_trigger(id);
 	else if (code != QQ_EXIT_READ) /* READ: the client gave up */
 		warn("uid %lu: %s%s%s", (unsigned long)cred.uid, why,
 		    err ? ": " : "", err ? strerror(err) : "");

@@ -21,8 +21,9 @@
  * delivers them (from the page cache) but does not remove them (it waits
  * for todo/S/N to go), and a scan skips them.
  *
- * todo/ is scanned when qmail-send says S, whenever lock/trigger fires
- * (at most once per SCAN_GAP_MS), and every SLEEP_TODO seconds. Log lines go to qmail-send as L records.
+ * todo/ is scanned when qmail-send says S, every SLEEP_TODO seconds, and
+ * whenever lock/trigger fires (at most once per SCAN_GAP_MS): then only
+ * the todo/S its bytes name (queue_trigger_dir), unless one asks for all. Log lines go to qmail-send as L records.
  * Exit: 0 on X from qmail-send or when it goes away; 111 when it cannot
  * start (controls, queue directory) or a pipe is broken.
  */
@@ -61,6 +62,8 @@
 #define CHECKPOINT_MS 500
 #define RELINK_AFTER  60 /* s: a live qmail-queue links mess/S/N sooner */
 #define SCAN_GAP_MS   5  /* between scans a trigger asks for: see main */
+#define TRIGGER_FULL  4096 /* bytes drained at once: the fifo may have
+			    * been full, and a hint lost: look everywhere */
 
 struct todo {
 	struct rewrite rw;
@@ -78,6 +81,10 @@ struct todo {
 	time_t btime;		/* when this boot began, or 0 */
 	unsigned char value[QXATTR_MAX]; /* an envelope record */
 	bool flag_reread;
+	/* what the next scan reads: every todo/S if look_all, else those
+	 * the trigger's bytes named (queue_trigger_dir) */
+	bool look_all;
+	bool look[256];
 	bool flag_exit;
 };
 
@@ -754,37 +761,65 @@ out:
 	return ok;
 }
 
+/* drain_trigger: empties lock/trigger, noting the directories its bytes
+ * name for the next scan (an unknown byte, or a fifo that may have been
+ * full, asks for all of them) */
 static void
-drain_trigger(int fd)
+drain_trigger(struct todo *t)
 {
-	char buf[256];
+	unsigned char buf[256];
+	unsigned long s;
+	size_t total = 0;
+	ssize_t r, i;
 
-	while (read(fd, buf, sizeof buf) > 0)
-		;
+	while ((r = read(t->trigger, buf, sizeof buf)) > 0) {
+		total += (size_t)r;
+		for (i = 0; i < r; i++) {
+			if (queue_trigger_dir(buf[i], &s))
+				t->look[s] = true;
+			else
+				t->look_all = true;
+		}
+	}
+	if (total >= TRIGGER_FULL)
+		t->look_all = true;
 }
 
-/* scan: one pass over todo/; stops early on X from qmail-send; a
- * checkpoint follows any message after which one is due (checkpoint_due:
- * its time, or PENDING_MAX waiting) */
+/* scan: one pass over todo/, or over the directories the trigger named
+ * (struct todo); stops early on X from qmail-send; a checkpoint follows
+ * any message after which one is due (checkpoint_due: its time, or
+ * PENDING_MAX waiting). A message left for later (process false) makes
+ * the next scan read everything, as a scan did before the hints. */
 static void
 scan(struct todo *t)
 {
 	char dir[64];
 	struct dirent *d;
-	unsigned long s, id;
+	unsigned long s, id, split = auto_split ? auto_split : 1;
+	bool all = t->look_all || split > sizeof t->look, again = false;
 	DIR *dp;
 
-	for (s = 0; s < (auto_split ? auto_split : 1); s++) {
+	t->look_all = false;
+	if (all)
+		memset(t->look, 0, sizeof t->look);
+	for (s = 0; s < split; s++) {
+		if (!all) {
+			if (!t->look[s])
+				continue;
+			t->look[s] = false;
+		}
 		snprintf(dir, sizeof dir, "todo/%lu", s);
 		if ((dp = opendir(dir)) == NULL) {
 			send_log("warning: unable to open %s", dir);
+			again = true;
 			continue;
 		}
 		while ((d = readdir(dp)) != NULL) {
 			if (!queue_parse_id(d->d_name, &id) ||
 			    queue_split(id) != s || is_pending(t, id))
 				continue;
-			process(t, id);
+			if (!process(t, id))
+				again = true;
 			checkpoint_due(t);
 			read_send(t, false);
 			if (t->flag_reread) {
@@ -796,8 +831,10 @@ scan(struct todo *t)
 		}
 		closedir(dp);
 		if (t->flag_exit)
-			return;
+			break;
 	}
+	if (again || t->flag_exit)
+		t->look_all = true;
 }
 
 
@@ -873,10 +910,13 @@ main(int argc, char **argv)
 		 * triggers within SCAN_GAP_MS of a scan wait for the next */
 		gap = scanned_at + SCAN_GAP_MS - monotonic_ms();
 		if ((want_scan && gap <= 0) || now >= next_scan) {
+			if (now >= next_scan) {
+				next_scan = now + SLEEP_TODO;
+				t.look_all = true;
+			}
 			want_scan = false;
-			next_scan = now + SLEEP_TODO;
 			scanned_at = monotonic_ms();
-			drain_trigger(t.trigger);
+			drain_trigger(&t);
 			scan(&t);
 			continue;
 		}

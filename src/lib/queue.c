@@ -32,6 +32,25 @@ queue_parse_id(const char *s, unsigned long *id)
 	return scan_ulong(s, id) && *id != 0;
 }
 
+unsigned char
+queue_trigger_byte(unsigned long id)
+{
+	unsigned long split = auto_split ? auto_split : 1;
+
+	return split < 256 ? (unsigned char)(queue_split(id) + 1) : 0;
+}
+
+bool
+queue_trigger_dir(unsigned char b, unsigned long *s)
+{
+	unsigned long split = auto_split ? auto_split : 1;
+
+	if (b == 0 || split >= 256 || b > split)
+		return false;
+	*s = (unsigned long)b - 1;
+	return true;
+}
+
 bool
 queue_head_put(struct iobuf *out, const char *sender, size_t len,
 	       time_t birth)

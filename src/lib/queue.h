@@ -36,6 +36,15 @@ bool queue_path(struct strbuf *out, const char *dir, unsigned long id);
 /* queue_parse_id: parses a decimal message id from all of S */
 bool queue_parse_id(const char *s, unsigned long *id);
 
+/* lock/trigger carries hints, one byte each. queue_trigger_byte: the byte
+ * for a message ID just linked into todo/: its split directory plus 1,
+ * or 0 (qmail's byte: look everywhere) when the split does not fit.
+ * queue_trigger_dir: the directory byte B hints at into *S; false when
+ * B asks for a look everywhere (0, or out of range: anyone may write
+ * to the fifo). */
+unsigned char queue_trigger_byte(unsigned long id);
+bool queue_trigger_dir(unsigned char b, unsigned long *s);
+
 /* queue_head_put: queues the head for SENDER (LEN bytes, no NUL) and
  * BIRTH on OUT; false on a write error */
 bool queue_head_put(struct iobuf *out, const char *sender, size_t len,

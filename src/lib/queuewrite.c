@@ -474,8 +474,8 @@ run(struct job *j)
 }
 
 int
-queue_write(int msgfd, int envfd, uid_t uid, pid_t pid, const char **why,
-    int *err)
+queue_write(int msgfd, int envfd, uid_t uid, pid_t pid, unsigned long *id,
+    const char **why, int *err)
 {
 	struct job j = { .pid = pid, .uid = uid, .msgin = msgfd,
 		.envin = envfd, .messfd = -1, .intdfd = -1,
@@ -492,6 +492,7 @@ queue_write(int msgfd, int envfd, uid_t uid, pid_t pid, const char **why,
 		*why = j.why;
 		*err = j.err;
 	}
+	*id = j.id;
 	if (j.messfd != -1)
 		close(j.messfd);
 	if (j.intdfd != -1)
@@ -506,14 +507,15 @@ queue_write(int msgfd, int envfd, uid_t uid, pid_t pid, const char **why,
 }
 
 void
-queue_trigger(void)
+queue_trigger(unsigned long id)
 {
 	int fd = open("lock/trigger", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	unsigned char b = queue_trigger_byte(id);
 	ssize_t r;
 
 	if (fd == -1)
 		return;
-	r = write(fd, "", 1);
+	r = write(fd, &b, 1);
 	(void)r;
 	close(fd);
 }

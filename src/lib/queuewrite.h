@@ -10,7 +10,7 @@
  * there, is doc/INTERNALS.md "qmail-queue: the write order".
  *
  * queue_write returns QQ_EXIT_OK (0) only once the message is durable and
- * linked into todo/; otherwise a qq.h exit code, with *WHY set to a short
+ * linked into todo/, with *ID the message's number; otherwise a qq.h exit code, with *WHY set to a short
  * static description and *ERR to the errno behind it (0 if none: always
  * for a bad or too long envelope, where errno means nothing). Until
  * the commit every failure removes what was created. Nothing here exits,
@@ -25,10 +25,11 @@
 #include <sys/types.h>
 
 int queue_write(int msgfd, int envfd, uid_t uid, pid_t pid,
-    const char **why, int *err);
+    unsigned long *id, const char **why, int *err);
 
 /* queue_trigger: wakes qmail-todo through lock/trigger (relative to the
- * queue directory); nothing happens if nobody listens */
-void queue_trigger(void);
+ * queue directory) for message ID, just queued: the byte names its todo/
+ * directory (queue_trigger_byte); nothing happens if nobody listens */
+void queue_trigger(unsigned long id);
 
 #endif

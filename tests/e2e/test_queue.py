@@ -415,12 +415,18 @@ class TestQueueBasics(QueueTestCase):
                 os.unlink(self.inst.path("queue", rel))
 
     def test_trigger_is_pulled(self):
+        # one byte per message, naming its todo/ directory (split + 1)
+        # for qmail-todo to scan; 0 would ask for every directory
         fifo = self.inst.path("queue", "lock", "trigger")
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         try:
             p = self.inst.queue(b"\n", "s", ["r"])
             self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertEqual(os.read(fd, 16), b"\0")
+            ids = [int(n) for s in range(SPLIT)
+                   for n in os.listdir(self.inst.path("queue", "mess",
+                                                      str(s)))]
+            self.assertEqual(len(ids), 1)
+            self.assertEqual(os.read(fd, 16), bytes([ids[0] % SPLIT + 1]))
         finally:
             os.close(fd)
 

@@ -120,6 +120,59 @@ class SendTest(unittest.TestCase):
                                  % (timeout, left,
                                     log_text(self.inst)[-4000:]))
 
+    # --- lock/trigger: which todo/ directories a scan reads ------------
+
+    def queued_untriggered(self):
+        """Queues a message with lock/trigger out of the way, so that
+        qmail-todo does not hear of it; returns its id."""
+        fifo = self.inst.path("queue", "lock", "trigger")
+        os.rename(fifo, fifo + ".away")
+        try:
+            self.queue("sender@example.org", ["qmtstrig@testhost.example"])
+        finally:
+            os.rename(fifo + ".away", fifo)
+        ids = msg_ids(self.inst)
+        self.assertEqual(len(ids), 1)
+        return ids[0]
+
+    def pull(self, data):
+        with open(self.inst.path("queue", "lock", "trigger"), "wb",
+                  buffering=0) as f:
+            f.write(data)
+
+    def test_trigger_names_the_todo_directory_to_scan(self):
+        # a byte S+1 has qmail-todo read todo/S only: a message elsewhere
+        # waits for its own byte (or a full scan, every 1500 s)
+        if SPLIT < 2 or SPLIT > 254:
+            self.skipTest("needs 2 to 254 todo/ directories")
+        u = self.user("qmtstrig")
+        self.inst.start()
+        self.wait_log(r"status: local 0/10")
+        n = self.queued_untriggered()
+        self.pull(bytes([(n + 1) % SPLIT + 1]))
+        time.sleep(1.5)
+        self.assertEqual(count_in_log(self.inst, r"new msg %d$" % n), 0,
+                         log_text(self.inst))
+        self.pull(bytes([n % SPLIT + 1]))
+        self.wait_mail(u)
+        self.wait_log(r"new msg %d$" % n)
+
+    def test_trigger_unknown_bytes_scan_everything(self):
+        # qmail's byte 0, a byte past the split, and a fifo drained of so
+        # many bytes that one may have been lost each mean: read all
+        if SPLIT < 2 or SPLIT > 254:
+            self.skipTest("needs 2 to 254 todo/ directories")
+        u = self.user("qmtstrig")
+        self.inst.start()
+        self.wait_log(r"status: local 0/10")
+        cases = (lambda n: b"\0", lambda n: bytes([255]),
+                 lambda n: bytes([(n + 1) % SPLIT + 1]) * 4096)
+        for k, data in enumerate(cases):
+            n = self.queued_untriggered()
+            self.pull(data(n))
+            self.wait_mail(u, k + 1)
+            self.wait_queue_empty()
+
     # --- local delivery and the log -----------------------------------
 
     def test_local_delivery_and_log_format(self):

@@ -1,4 +1,5 @@
-/* t_qq.c - qmail-queue exit code table and queue path names. */
+/* t_qq.c - qmail-queue exit code table, queue path names and the
+ * trigger's bytes. */
 #include "qq.h"
 #include "queue.h"
 #include "auto.h"
@@ -54,10 +55,39 @@ test_paths(void)
 	strbuf_free(&sb);
 }
 
+/* every byte a writer of lock/trigger can send: the ones for 1..split
+ * name todo/0..split-1, everything else asks for all of them */
+static void
+test_trigger(void)
+{
+	unsigned long s, named = 0, id;
+	bool good = true;
+	int b;
+
+	for (b = 0; b < 256; b++) {
+		bool dir = queue_trigger_dir((unsigned char)b, &s);
+
+		if (dir)
+			named++;
+		if (dir != (b >= 1 && (unsigned long)b <= auto_split) ||
+		    (dir && s != (unsigned long)b - 1))
+			good = false;
+	}
+	ok(good, "each byte 1..split names one directory, others none");
+	is_num(named, auto_split < 256 ? auto_split : 0, "bytes that name one");
+	good = true;
+	for (id = 1; id < 1000; id++)
+		if (!queue_trigger_dir(queue_trigger_byte(id), &s) ||
+		    s != queue_split(id))
+			good = false;
+	ok(good, "a message's byte names its todo/ directory");
+}
+
 int
 main(void)
 {
 	test_codes();
 	test_paths();
+	test_trigger();
 	return done_testing();
 }
