@@ -21,9 +21,11 @@
  * delivers them (from the page cache) but does not remove them (it waits
  * for todo/S/N to go), and a scan skips them.
  *
- * todo/ is scanned when qmail-send says S, every SLEEP_TODO seconds, and
- * whenever lock/trigger fires (at most once per SCAN_GAP_MS): then only
- * the todo/S its bytes name (queue_trigger_dir), unless one asks for all. Log lines go to qmail-send as L records.
+ * todo/ is scanned when qmail-send says S, every SLEEP_TODO seconds,
+ * and whenever lock/trigger fires (at most once per SCAN_GAP_MS): then
+ * only the todo/S its bytes name (queue_trigger_dir), unless one asks
+ * for all or the last scan of all is FULL_SCAN_MS old. Log lines go to
+ * qmail-send as L records.
  * Exit: 0 on X from qmail-send or when it goes away; 111 when it cannot
  * start (controls, queue directory) or a pipe is broken.
  */
@@ -64,6 +66,8 @@
 #define SCAN_GAP_MS   5  /* between scans a trigger asks for: see main */
 #define TRIGGER_FULL  4096 /* bytes drained at once: the fifo may have
 			    * been full, and a hint lost: look everywhere */
+#define FULL_SCAN_MS  10000 /* a trigger after this long without a scan
+			     * of all todo/ asks for one: see scan */
 
 struct todo {
 	struct rewrite rw;
@@ -85,6 +89,7 @@ struct todo {
 	 * the trigger's bytes named (queue_trigger_dir) */
 	bool look_all;
 	bool look[256];
+	long long full_at; /* monotonic ms of the last scan of all */
 	bool flag_exit;
 };
 
@@ -586,7 +591,8 @@ source_next(struct source *src, struct strbuf *rec)
 	return strbuf_copy(rec, p, n) ? IO_OK : IO_ERR;
 }
 
-/* process: preprocesses todo/S/ID; false leaves it for the next scan */
+/* process: preprocesses todo/S/ID; false leaves it for a later scan
+ * (true too when todo/S/ID is gone) */
 static bool
 process(struct todo *t, unsigned long id)
 {
@@ -608,7 +614,9 @@ process(struct todo *t, unsigned long id)
 	if (!queue_path(&fn, "todo", id))
 		goto out;
 	if ((fd = open(fn.data, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno != ENOENT)
+		if (errno == ENOENT)
+			ok = true; /* gone: a checkpoint during the scan */
+		else
 			send_log("warning: unable to open %s", fn.data);
 		goto out;
 	}
@@ -788,20 +796,29 @@ drain_trigger(struct todo *t)
 /* scan: one pass over todo/, or over the directories the trigger named
  * (struct todo); stops early on X from qmail-send; a checkpoint follows
  * any message after which one is due (checkpoint_due: its time, or
- * PENDING_MAX waiting). A message left for later (process false) makes
- * the next scan read everything, as a scan did before the hints. */
+ * PENDING_MAX waiting). A hint can be lost (a qmail-queue killed between
+ * its commit and its trigger, a byte for one directory that should have
+ * named another), and a message can be left for later (process false):
+ * so a triggered scan reads everything once FULL_SCAN_MS have passed
+ * since the last such scan, a delay that bounds both while mail comes
+ * in; otherwise SLEEP_TODO does, as in qmail. */
 static void
 scan(struct todo *t)
 {
 	char dir[64];
 	struct dirent *d;
 	unsigned long s, id, split = auto_split ? auto_split : 1;
-	bool all = t->look_all || split > sizeof t->look, again = false;
+	long long now = monotonic_ms();
+	bool all;
 	DIR *dp;
 
+	all = t->look_all || split > sizeof t->look ||
+	    now - t->full_at >= FULL_SCAN_MS;
 	t->look_all = false;
-	if (all)
+	if (all) {
 		memset(t->look, 0, sizeof t->look);
+		t->full_at = now;
+	}
 	for (s = 0; s < split; s++) {
 		if (!all) {
 			if (!t->look[s])
@@ -811,15 +828,13 @@ scan(struct todo *t)
 		snprintf(dir, sizeof dir, "todo/%lu", s);
 		if ((dp = opendir(dir)) == NULL) {
 			send_log("warning: unable to open %s", dir);
-			again = true;
 			continue;
 		}
 		while ((d = readdir(dp)) != NULL) {
 			if (!queue_parse_id(d->d_name, &id) ||
 			    queue_split(id) != s || is_pending(t, id))
 				continue;
-			if (!process(t, id))
-				again = true;
+			process(t, id);
 			checkpoint_due(t);
 			read_send(t, false);
 			if (t->flag_reread) {
@@ -833,8 +848,6 @@ scan(struct todo *t)
 		if (t->flag_exit)
 			break;
 	}
-	if (again || t->flag_exit)
-		t->look_all = true;
 }
 
 
@@ -904,10 +917,11 @@ main(int argc, char **argv)
 			reread(&t);
 		}
 		now = time(NULL);
-		/* a scan reads every todo/ entry, those waiting for the
-		 * checkpoint too: under a steady inflow a scan per trigger
-		 * read the same hundreds of entries for each message, so
-		 * triggers within SCAN_GAP_MS of a scan wait for the next */
+		/* a scan reads every entry of the directories it reads,
+		 * those waiting for the checkpoint too: under a steady
+		 * inflow a scan per trigger read the same hundreds of
+		 * entries for each message, so triggers within SCAN_GAP_MS
+		 * of a scan wait for the next */
 		gap = scanned_at + SCAN_GAP_MS - monotonic_ms();
 		if ((want_scan && gap <= 0) || now >= next_scan) {
 			if (now >= next_scan) {

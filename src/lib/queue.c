@@ -32,12 +32,16 @@ queue_parse_id(const char *s, unsigned long *id)
 	return scan_ulong(s, id) && *id != 0;
 }
 
+#define TRIGGER_DIR 0x80 /* a hint byte: TRIGGER_DIR + S */
+
 unsigned char
 queue_trigger_byte(unsigned long id)
 {
 	unsigned long split = auto_split ? auto_split : 1;
 
-	return split < 256 ? (unsigned char)(queue_split(id) + 1) : 0;
+	if (split > 256 - TRIGGER_DIR)
+		return 0;
+	return (unsigned char)(TRIGGER_DIR + queue_split(id));
 }
 
 bool
@@ -45,9 +49,10 @@ queue_trigger_dir(unsigned char b, unsigned long *s)
 {
 	unsigned long split = auto_split ? auto_split : 1;
 
-	if (b == 0 || split >= 256 || b > split)
+	if (split > 256 - TRIGGER_DIR || b < TRIGGER_DIR ||
+	    (unsigned long)(b - TRIGGER_DIR) >= split)
 		return false;
-	*s = (unsigned long)b - 1;
+	*s = (unsigned long)(b - TRIGGER_DIR);
 	return true;
 }
 

@@ -37,11 +37,12 @@ bool queue_path(struct strbuf *out, const char *dir, unsigned long id);
 bool queue_parse_id(const char *s, unsigned long *id);
 
 /* lock/trigger carries hints, one byte each. queue_trigger_byte: the byte
- * for a message ID just linked into todo/: its split directory plus 1,
- * or 0 (qmail's byte: look everywhere) when the split does not fit.
+ * for a message ID just linked into todo/: 0x80 plus its split directory,
+ * or 0 (qmail's byte: look everywhere) when the split is over 128.
  * queue_trigger_dir: the directory byte B hints at into *S; false when
- * B asks for a look everywhere (0, or out of range: anyone may write
- * to the fifo). */
+ * B asks for a look everywhere: 0, any other byte below 0x80 (what an
+ * admin's "echo > lock/trigger" writes), or a directory past the split
+ * (anyone may write to the fifo). */
 unsigned char queue_trigger_byte(unsigned long id);
 bool queue_trigger_dir(unsigned char b, unsigned long *s);
 

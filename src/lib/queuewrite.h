@@ -10,7 +10,8 @@
  * there, is doc/INTERNALS.md "qmail-queue: the write order".
  *
  * queue_write returns QQ_EXIT_OK (0) only once the message is durable and
- * linked into todo/, with *ID the message's number; otherwise a qq.h exit code, with *WHY set to a short
+ * linked into todo/, with *ID the message's number (meaningful only
+ * then); otherwise a qq.h exit code, with *WHY set to a short
  * static description and *ERR to the errno behind it (0 if none: always
  * for a bad or too long envelope, where errno means nothing). Until
  * the commit every failure removes what was created. Nothing here exits,

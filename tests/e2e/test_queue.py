@@ -415,7 +415,7 @@ class TestQueueBasics(QueueTestCase):
                 os.unlink(self.inst.path("queue", rel))
 
     def test_trigger_is_pulled(self):
-        # one byte per message, naming its todo/ directory (split + 1)
+        # one byte per message, naming its todo/ directory (0x80 + S)
         # for qmail-todo to scan; 0 would ask for every directory
         fifo = self.inst.path("queue", "lock", "trigger")
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
@@ -426,7 +426,7 @@ class TestQueueBasics(QueueTestCase):
                    for n in os.listdir(self.inst.path("queue", "mess",
                                                       str(s)))]
             self.assertEqual(len(ids), 1)
-            self.assertEqual(os.read(fd, 16), bytes([ids[0] % SPLIT + 1]))
+            self.assertEqual(os.read(fd, 16), bytes([0x80 + ids[0] % SPLIT]))
         finally:
             os.close(fd)
 

@@ -55,13 +55,14 @@ test_paths(void)
 	strbuf_free(&sb);
 }
 
-/* every byte a writer of lock/trigger can send: the ones for 1..split
- * name todo/0..split-1, everything else asks for all of them */
+/* every byte a writer of lock/trigger can send: 0x80 + S names todo/S
+ * for S below the split (at most 128 of them), everything else asks for
+ * all of them */
 static void
 test_trigger(void)
 {
 	unsigned long s, named = 0, id;
-	bool good = true;
+	bool good = true, fits = auto_split <= 128;
 	int b;
 
 	for (b = 0; b < 256; b++) {
@@ -69,17 +70,23 @@ test_trigger(void)
 
 		if (dir)
 			named++;
-		if (dir != (b >= 1 && (unsigned long)b <= auto_split) ||
-		    (dir && s != (unsigned long)b - 1))
+		if (dir != (fits && b >= 0x80 &&
+			       (unsigned long)b - 0x80 < auto_split) ||
+		    (dir && s != (unsigned long)b - 0x80))
 			good = false;
 	}
-	ok(good, "each byte 1..split names one directory, others none");
-	is_num(named, auto_split < 256 ? auto_split : 0, "bytes that name one");
+	ok(good, "each byte 0x80 + S names todo/S, others none");
+	is_num(named, fits ? auto_split : 0, "bytes that name one");
+	ok(!queue_trigger_dir('\n', &s) && !queue_trigger_dir(0, &s),
+	    "an admin's echo and qmail's byte name none");
 	good = true;
-	for (id = 1; id < 1000; id++)
-		if (!queue_trigger_dir(queue_trigger_byte(id), &s) ||
-		    s != queue_split(id))
+	for (id = 1; id < 1000; id++) {
+		unsigned char b = queue_trigger_byte(id);
+
+		if (fits ? !queue_trigger_dir(b, &s) || s != queue_split(id)
+			 : b != 0)
 			good = false;
+	}
 	ok(good, "a message's byte names its todo/ directory");
 }
 
