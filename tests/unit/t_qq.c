@@ -81,10 +81,10 @@ test_trigger(void)
 	    "an admin's echo and qmail's byte name none");
 	good = true;
 	for (id = 1; id < 1000; id++) {
-		unsigned char b = queue_trigger_byte(id);
+		unsigned char byte = queue_trigger_byte(id);
 
-		if (fits ? !queue_trigger_dir(b, &s) || s != queue_split(id)
-			 : b != 0)
+		if (fits ? !queue_trigger_dir(byte, &s) || s != queue_split(id)
+			 : byte != 0)
 			good = false;
 	}
 	ok(good, "a message's byte names its todo/ directory");
