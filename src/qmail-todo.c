@@ -88,7 +88,7 @@ struct todo {
 	/* what the next scan reads: every todo/S if look_all, else those
 	 * the trigger's bytes named (queue_trigger_dir) */
 	bool look_all;
-	bool look[256];
+	bool look[QUEUE_TRIGGER_DIRS];
 	long long full_at; /* monotonic ms of the last scan of all */
 	bool flag_exit;
 };
@@ -812,7 +812,7 @@ scan(struct todo *t)
 	bool all;
 	DIR *dp;
 
-	all = t->look_all || split > sizeof t->look ||
+	all = t->look_all || split > QUEUE_TRIGGER_DIRS ||
 	    now - t->full_at >= FULL_SCAN_MS;
 	t->look_all = false;
 	if (all) {

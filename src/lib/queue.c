@@ -32,14 +32,14 @@ queue_parse_id(const char *s, unsigned long *id)
 	return scan_ulong(s, id) && *id != 0;
 }
 
-#define TRIGGER_DIR 0x80 /* a hint byte: TRIGGER_DIR + S */
+#define TRIGGER_DIR (256 - QUEUE_TRIGGER_DIRS) /* a hint: TRIGGER_DIR + S */
 
 unsigned char
 queue_trigger_byte(unsigned long id)
 {
 	unsigned long split = auto_split ? auto_split : 1;
 
-	if (split > 256 - TRIGGER_DIR)
+	if (split > QUEUE_TRIGGER_DIRS)
 		return 0;
 	return (unsigned char)(TRIGGER_DIR + queue_split(id));
 }
@@ -49,7 +49,7 @@ queue_trigger_dir(unsigned char b, unsigned long *s)
 {
 	unsigned long split = auto_split ? auto_split : 1;
 
-	if (split > 256 - TRIGGER_DIR || b < TRIGGER_DIR ||
+	if (split > QUEUE_TRIGGER_DIRS || b < TRIGGER_DIR ||
 	    (unsigned long)(b - TRIGGER_DIR) >= split)
 		return false;
 	*s = (unsigned long)(b - TRIGGER_DIR);

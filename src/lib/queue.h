@@ -43,6 +43,7 @@ bool queue_parse_id(const char *s, unsigned long *id);
  * B asks for a look everywhere: 0, any other byte below 0x80 (what an
  * admin's "echo > lock/trigger" writes), or a directory past the split
  * (anyone may write to the fifo). */
+#define QUEUE_TRIGGER_DIRS 128 /* the most directories a byte can name */
 unsigned char queue_trigger_byte(unsigned long id);
 bool queue_trigger_dir(unsigned char b, unsigned long *s);
 

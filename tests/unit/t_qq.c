@@ -62,7 +62,7 @@ static void
 test_trigger(void)
 {
 	unsigned long s, named = 0, id;
-	bool good = true, fits = auto_split <= 128;
+	bool good = true, fits = auto_split <= QUEUE_TRIGGER_DIRS;
 	int b;
 
 	for (b = 0; b < 256; b++) {
